@@ -1,0 +1,247 @@
+//! The proxy's configuration: one struct, validated once at startup.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use secrecy::SecretString;
+
+/// Exchange Online clouds, with the default hosts of exo-rest.md §2.2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Environment {
+    #[default]
+    O365Default,
+    O365USGovGCCHigh,
+    O365USGovDoD,
+    O365China,
+    O365GermanyCloud,
+}
+
+impl Environment {
+    pub fn parse(name: &str) -> Option<Self> {
+        [
+            Self::O365Default,
+            Self::O365USGovGCCHigh,
+            Self::O365USGovDoD,
+            Self::O365China,
+            Self::O365GermanyCloud,
+        ]
+        .into_iter()
+        .find(|e| e.name().eq_ignore_ascii_case(name))
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::O365Default => "O365Default",
+            Self::O365USGovGCCHigh => "O365USGovGCCHigh",
+            Self::O365USGovDoD => "O365USGovDoD",
+            Self::O365China => "O365China",
+            Self::O365GermanyCloud => "O365GermanyCloud",
+        }
+    }
+
+    /// REST host, which is also the token resource.
+    pub fn rest_base(self) -> &'static str {
+        match self {
+            Self::O365Default => "https://outlook.office365.com",
+            Self::O365USGovGCCHigh => "https://outlook.office365.us",
+            Self::O365USGovDoD => "https://outlook-dod.office365.us",
+            Self::O365China => "https://partner.outlook.cn",
+            Self::O365GermanyCloud => "https://outlook.office.de",
+        }
+    }
+
+    pub fn authority(self) -> &'static str {
+        match self {
+            Self::O365Default => "https://login.microsoftonline.com",
+            Self::O365USGovGCCHigh | Self::O365USGovDoD => "https://login.microsoftonline.us",
+            Self::O365China => "https://login.chinacloudapi.cn",
+            Self::O365GermanyCloud => "https://login.microsoftonline.de",
+        }
+    }
+}
+
+/// The Exchange Online module's public client, used for the password grant by default.
+pub const EXO_PUBLIC_CLIENT_ID: &str = "fb78d390-0c51-40cd-8e17-fdbfab77341b";
+
+/// How the Basic credentials of legacy clients are turned into upstream tokens
+/// (interfaces.md §2). Token pass-through is per connection and works in both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdentityMode {
+    /// Local users (`--users`) authenticate; upstream calls use the proxy's app identity.
+    App,
+    /// The Basic user name and password go to the password grant.
+    PasswordPassthrough,
+}
+
+#[derive(Debug, Clone)]
+pub struct ProxyConfig {
+    pub listen: SocketAddr,
+    pub environment: Environment,
+    /// REST host base URL without a path; default per environment.
+    pub upstream: Option<String>,
+    /// Identity provider base URL without tenant; default per environment.
+    pub authority: Option<String>,
+    /// Home tenant (domain or GUID) for the app identity and the password grant.
+    pub tenant: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<SecretString>,
+    /// PEM file with the app's certificate and key (client assertion).
+    pub certificate: Option<PathBuf>,
+    pub users_file: Option<PathBuf>,
+    /// Token resource override; default is the environment's Exchange host.
+    pub resource: Option<String>,
+    pub max_shells_per_user: usize,
+    pub max_body: usize,
+    /// Shells idle this long are dropped; advertised to clients as `IdleTimeOut`.
+    pub idle_timeout: Duration,
+    /// Upper bound of a Receive long poll, whatever the client's OperationTimeout says.
+    pub max_receive_wait: Duration,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("--max-shells-per-user must be at least 1")]
+    NoShells,
+    #[error("--max-body must be at least 64 KiB (clients send envelopes of up to 512000 bytes)")]
+    BodyTooSmall,
+    #[error("app mode needs --tenant and --client-id")]
+    AppNeedsTenantAndClient,
+    #[error("--client-secret-file and --certificate are mutually exclusive")]
+    TwoAppCredentials,
+    #[error("{0} must be an http(s) URL without a query: {1:?}")]
+    BadUrl(&'static str, String),
+}
+
+impl ProxyConfig {
+    /// Defaults of interfaces.md §2 on the given address.
+    pub fn new(listen: SocketAddr) -> Self {
+        Self {
+            listen,
+            environment: Environment::default(),
+            upstream: None,
+            authority: None,
+            tenant: None,
+            client_id: None,
+            client_secret: None,
+            certificate: None,
+            users_file: None,
+            resource: None,
+            max_shells_per_user: 10,
+            max_body: 1024 * 1024,
+            idle_timeout: Duration::from_secs(15 * 60),
+            max_receive_wait: Duration::from_secs(60),
+        }
+    }
+
+    pub fn identity_mode(&self) -> IdentityMode {
+        if self.client_secret.is_some() || self.certificate.is_some() {
+            IdentityMode::App
+        } else {
+            IdentityMode::PasswordPassthrough
+        }
+    }
+
+    pub fn upstream_base(&self) -> String {
+        self.upstream
+            .clone()
+            .unwrap_or_else(|| self.environment.rest_base().to_owned())
+            .trim_end_matches('/')
+            .to_owned()
+    }
+
+    pub fn authority_base(&self) -> String {
+        self.authority
+            .clone()
+            .unwrap_or_else(|| self.environment.authority().to_owned())
+            .trim_end_matches('/')
+            .to_owned()
+    }
+
+    pub fn resource(&self) -> String {
+        self.resource
+            .clone()
+            .unwrap_or_else(|| self.environment.rest_base().to_owned())
+    }
+
+    pub fn password_client_id(&self) -> String {
+        self.client_id
+            .clone()
+            .unwrap_or_else(|| EXO_PUBLIC_CLIENT_ID.to_owned())
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.max_shells_per_user == 0 {
+            return Err(ConfigError::NoShells);
+        }
+        if self.max_body < 64 * 1024 {
+            return Err(ConfigError::BodyTooSmall);
+        }
+        if self.client_secret.is_some() && self.certificate.is_some() {
+            return Err(ConfigError::TwoAppCredentials);
+        }
+        if self.identity_mode() == IdentityMode::App
+            && (self.tenant.is_none() || self.client_id.is_none())
+        {
+            return Err(ConfigError::AppNeedsTenantAndClient);
+        }
+        for (flag, value) in [
+            ("--upstream", &self.upstream),
+            ("--authority", &self.authority),
+            ("--resource", &self.resource),
+        ] {
+            if let Some(url) = value {
+                let ok = (url.starts_with("http://") || url.starts_with("https://"))
+                    && !url.contains('?');
+                if !ok {
+                    return Err(ConfigError::BadUrl(flag, url.clone()));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> ProxyConfig {
+        ProxyConfig::new("127.0.0.1:0".parse().expect("addr"))
+    }
+
+    #[test]
+    fn defaults_follow_the_environment() {
+        let mut c = base();
+        assert_eq!(c.upstream_base(), "https://outlook.office365.com");
+        assert_eq!(c.resource(), "https://outlook.office365.com");
+        c.environment = Environment::parse("o365usgovdod").expect("known");
+        c.upstream = Some("http://127.0.0.1:9/".into());
+        assert_eq!(c.upstream_base(), "http://127.0.0.1:9");
+        // The audience stays the cloud's resource whatever --upstream says.
+        assert_eq!(c.resource(), "https://outlook-dod.office365.us");
+        assert_eq!(c.authority_base(), "https://login.microsoftonline.us");
+        assert_eq!(c.password_client_id(), EXO_PUBLIC_CLIENT_ID);
+        assert_eq!(c.validate(), Ok(()));
+    }
+
+    #[test]
+    fn validation_catches_bad_values() {
+        let mut c = base();
+        c.max_shells_per_user = 0;
+        assert_eq!(c.validate(), Err(ConfigError::NoShells));
+        let mut c = base();
+        c.client_secret = Some(SecretString::from("x"));
+        assert_eq!(c.identity_mode(), IdentityMode::App);
+        assert_eq!(c.validate(), Err(ConfigError::AppNeedsTenantAndClient));
+        let mut c = base();
+        c.upstream = Some("ftp://x".into());
+        assert!(matches!(
+            c.validate(),
+            Err(ConfigError::BadUrl("--upstream", _))
+        ));
+        let mut c = base();
+        c.max_body = 10;
+        assert_eq!(c.validate(), Err(ConfigError::BodyTooSmall));
+    }
+}
