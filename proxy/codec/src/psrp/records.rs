@@ -1,0 +1,458 @@
+//! Objects the server emits besides plain output: error, warning and other
+//! informational records, and the shapes Import-PSSession expects from
+//! GET_COMMAND_METADATA.
+
+use crate::clixml::{to_clixml, Container, PsObject, Value};
+
+/// ErrorCategory names, indexed by value (System.Management.Automation.ErrorCategory).
+const CATEGORY_NAMES: &[&str] = &[
+    "NotSpecified",
+    "OpenError",
+    "CloseError",
+    "DeviceError",
+    "DeadlockDetected",
+    "InvalidArgument",
+    "InvalidData",
+    "InvalidOperation",
+    "InvalidResult",
+    "InvalidType",
+    "MetadataError",
+    "NotImplemented",
+    "NotInstalled",
+    "ObjectNotFound",
+    "OperationStopped",
+    "OperationTimeout",
+    "SyntaxError",
+    "ParserError",
+    "PermissionDenied",
+    "ResourceBusy",
+    "ResourceExists",
+    "ResourceUnavailable",
+    "ReadError",
+    "WriteError",
+    "FromStdErr",
+    "SecurityError",
+    "ProtocolError",
+    "ConnectionError",
+    "AuthenticationError",
+    "LimitsExceeded",
+    "QuotaExceeded",
+    "NotEnabled",
+];
+
+/// ErrorCategory.ObjectNotFound.
+pub const CATEGORY_OBJECT_NOT_FOUND: i32 = 13;
+/// ErrorCategory.ParserError.
+pub const CATEGORY_PARSER_ERROR: i32 = 17;
+/// ErrorCategory.InvalidOperation.
+pub const CATEGORY_INVALID_OPERATION: i32 = 7;
+/// ErrorCategory.NotSpecified.
+pub const CATEGORY_NOT_SPECIFIED: i32 = 0;
+
+/// The name of an ErrorCategory value (`NotSpecified` when out of range).
+pub fn category_name(category: i32) -> &'static str {
+    usize::try_from(category)
+        .ok()
+        .and_then(|i| CATEGORY_NAMES.get(i))
+        .copied()
+        .unwrap_or("NotSpecified")
+}
+
+/// The parts of an ErrorRecord. Every property Windows PowerShell reads with its
+/// throwing getter is always written (psrp.md §7.4), with Nil or empty text when
+/// there is nothing to say.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErrorRecord {
+    /// Exception message, also the record's ToString.
+    pub message: String,
+    /// Exception type chain, most derived first, without `System.Object`
+    /// (appended); e.g. `["System.Management.Automation.RuntimeException",
+    /// "System.SystemException", "System.Exception"]`.
+    pub exception_types: Vec<String>,
+    /// `FullyQualifiedErrorId`, e.g. `CommandNotFoundException`.
+    pub fully_qualified_error_id: String,
+    /// ErrorCategory value.
+    pub category: i32,
+    /// `ErrorCategory_Activity`, usually the cmdlet name.
+    pub activity: String,
+    /// `ErrorCategory_Reason`, usually the exception's short type name.
+    pub reason: String,
+    /// `ErrorCategory_TargetName`.
+    pub target_name: String,
+    /// `ErrorCategory_TargetType`.
+    pub target_type: String,
+    /// `TargetObject`; `Nil` when none.
+    pub target_object: Value,
+    /// `ErrorDetails_Message`, when different from the exception message.
+    pub error_details: Option<String>,
+    /// `ErrorDetails_RecommendedAction`.
+    pub recommended_action: Option<String>,
+}
+
+impl ErrorRecord {
+    /// A record with the common defaults: a RuntimeException chain, reason taken
+    /// from the short exception type name, empty targets.
+    pub fn new(
+        message: impl Into<String>,
+        fully_qualified_error_id: impl Into<String>,
+        category: i32,
+    ) -> Self {
+        ErrorRecord {
+            message: message.into(),
+            exception_types: vec![
+                "System.Management.Automation.RuntimeException".into(),
+                "System.SystemException".into(),
+                "System.Exception".into(),
+            ],
+            fully_qualified_error_id: fully_qualified_error_id.into(),
+            category,
+            activity: String::new(),
+            reason: "RuntimeException".into(),
+            target_name: String::new(),
+            target_type: String::new(),
+            target_object: Value::Nil,
+            error_details: None,
+            recommended_action: None,
+        }
+    }
+
+    /// Replaces the exception chain; the reason becomes the most derived type's
+    /// short name.
+    pub fn with_exception_types<I, S>(mut self, types: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.exception_types = types.into_iter().map(Into::into).collect();
+        if let Some(first) = self.exception_types.first() {
+            self.reason = first.rsplit('.').next().unwrap_or(first).to_owned();
+        }
+        self
+    }
+
+    /// `ErrorCategory_Message` as PowerShell formats it:
+    /// `Category: (TargetName:TargetType) [Activity], Reason`.
+    pub fn category_message(&self) -> String {
+        format!(
+            "{}: ({}:{}) [{}], {}",
+            category_name(self.category),
+            self.target_name,
+            self.target_type,
+            self.activity,
+            self.reason
+        )
+    }
+
+    /// The ErrorRecord object. `write_error_stream` adds `writeErrorStream=true`,
+    /// as on records sent by ERROR_RECORD (not inside PIPELINE_STATE).
+    pub fn to_value(&self, write_error_stream: bool) -> Value {
+        let mut exception = PsObject::with_types(
+            self.exception_types
+                .iter()
+                .cloned()
+                .chain(["System.Object".into()]),
+        );
+        exception.to_string = Some(self.message.clone());
+        exception.push_prop("Message", Value::str(&self.message));
+        exception.push_prop("Data", Value::Nil);
+        exception.push_prop("InnerException", Value::Nil);
+        exception.push_prop("TargetSite", Value::Nil);
+        exception.push_prop("StackTrace", Value::Nil);
+        exception.push_prop("HelpLink", Value::Nil);
+        exception.push_prop("Source", Value::Nil);
+        exception.push_prop("HResult", Value::I32(-2146233087));
+
+        let mut rec =
+            PsObject::with_types(["System.Management.Automation.ErrorRecord", "System.Object"]);
+        rec.to_string = Some(self.message.clone());
+        if write_error_stream {
+            rec.push_extended("writeErrorStream", Value::Bool(true));
+        }
+        rec.push_extended("Exception", Value::obj(exception));
+        rec.push_extended("TargetObject", self.target_object.clone());
+        rec.push_extended(
+            "FullyQualifiedErrorId",
+            Value::str(&self.fully_qualified_error_id),
+        );
+        rec.push_extended("InvocationInfo", Value::Nil);
+        rec.push_extended("ErrorCategory_Category", Value::I32(self.category));
+        rec.push_extended("ErrorCategory_Activity", Value::str(&self.activity));
+        rec.push_extended("ErrorCategory_Reason", Value::str(&self.reason));
+        rec.push_extended("ErrorCategory_TargetName", Value::str(&self.target_name));
+        rec.push_extended("ErrorCategory_TargetType", Value::str(&self.target_type));
+        rec.push_extended("ErrorCategory_Message", Value::str(self.category_message()));
+        if let Some(d) = &self.error_details {
+            rec.push_extended("ErrorDetails_Message", Value::str(d));
+        }
+        if let Some(a) = &self.recommended_action {
+            rec.push_extended("ErrorDetails_RecommendedAction", Value::str(a));
+        }
+        rec.push_extended("SerializeExtendedInfo", Value::Bool(false));
+        Value::obj(rec)
+    }
+
+    /// ERROR_RECORD message data.
+    pub fn to_message_data(&self) -> String {
+        to_clixml(&self.to_value(true))
+    }
+}
+
+/// Kinds of informational record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InformationalKind {
+    /// WARNING_RECORD
+    Warning,
+    /// VERBOSE_RECORD
+    Verbose,
+    /// DEBUG_RECORD
+    Debug,
+}
+
+/// WARNING/VERBOSE/DEBUG_RECORD data: the two properties Windows reads with a
+/// throwing getter, and the record's type chain.
+pub fn informational_record(kind: InformationalKind, message: &str) -> String {
+    let most_derived = match kind {
+        InformationalKind::Warning => "System.Management.Automation.WarningRecord",
+        InformationalKind::Verbose => "System.Management.Automation.VerboseRecord",
+        InformationalKind::Debug => "System.Management.Automation.DebugRecord",
+    };
+    let mut rec = PsObject::with_types([
+        most_derived,
+        "System.Management.Automation.InformationalRecord",
+        "System.Object",
+    ]);
+    rec.to_string = Some(message.to_owned());
+    rec.push_extended("InformationalRecord_Message", Value::str(message));
+    rec.push_extended(
+        "InformationalRecord_SerializeInvocationInfo",
+        Value::Bool(false),
+    );
+    to_clixml(&Value::obj(rec))
+}
+
+/// WARNING_RECORD data.
+pub fn warning_record(message: &str) -> String {
+    informational_record(InformationalKind::Warning, message)
+}
+
+/// The first PIPELINE_OUTPUT answering GET_COMMAND_METADATA: the count object.
+pub fn command_metadata_count(count: i32) -> String {
+    let mut o = PsObject::with_types([
+        "Selected.Microsoft.PowerShell.Commands.GenericMeasureInfo",
+        "System.Management.Automation.PSCustomObject",
+        "System.Object",
+    ]);
+    o.push_extended("Count", Value::I32(count));
+    to_clixml(&Value::obj(o))
+}
+
+/// One command for GET_COMMAND_METADATA.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandMetadata {
+    /// Command name.
+    pub name: String,
+    /// CommandTypes value: 8 Cmdlet, 2 Function, 1 Alias.
+    pub command_type: i32,
+    /// Module name for `Namespace`.
+    pub namespace: String,
+    /// Parameters as (name, is_switch, aliases).
+    pub parameters: Vec<(String, bool, Vec<String>)>,
+}
+
+fn command_type_name(t: i32) -> &'static str {
+    match t {
+        1 => "Alias",
+        2 => "Function",
+        4 => "Filter",
+        _ => "Cmdlet",
+    }
+}
+
+impl CommandMetadata {
+    /// The PIPELINE_OUTPUT data for this command, in the shape Windows'
+    /// `Get-Command | Select-Object …` produces.
+    pub fn to_message_data(&self) -> String {
+        let kind = command_type_name(self.command_type);
+        let mut o = PsObject::with_types([
+            format!("Selected.System.Management.Automation.{kind}Info"),
+            "System.Management.Automation.PSCustomObject".into(),
+            "System.Object".into(),
+        ]);
+        let mut ct = PsObject::with_types([
+            "System.Management.Automation.CommandTypes",
+            "System.Enum",
+            "System.ValueType",
+            "System.Object",
+        ]);
+        ct.to_string = Some(kind.to_owned());
+        ct.base = Some(Value::I32(self.command_type));
+        let mut output_type = PsObject::with_types(["System.Collections.ObjectModel.ReadOnlyCollection`1[[System.Management.Automation.PSTypeName, System.Management.Automation, Version=3.0.0.0, Culture=neutral, PublicKeyToken=31bf3856ad364e35]]", "System.Object"]);
+        output_type.container = Some(Container::List(Vec::new()));
+        let params = self
+            .parameters
+            .iter()
+            .map(|(name, is_switch, aliases)| {
+                let mut p = PsObject::with_types(["System.Management.Automation.ParameterMetadata", "System.Object"]);
+                p.to_string = Some("System.Management.Automation.ParameterMetadata".into());
+                p.push_prop("Name", Value::str(name));
+                p.push_prop(
+                    "ParameterType",
+                    Value::str(if *is_switch { "System.Management.Automation.SwitchParameter" } else { "System.Object" }),
+                );
+                let mut al = PsObject::with_types(["System.Collections.ObjectModel.Collection`1[[System.String, mscorlib, Version=4.0.0.0, Culture=neutral, PublicKeyToken=b77a5c561934e089]]", "System.Object"]);
+                al.container = Some(Container::List(aliases.iter().map(Value::str).collect()));
+                p.push_prop("Aliases", Value::obj(al));
+                p.push_prop("IsDynamic", Value::Bool(false));
+                p.push_prop("SwitchParameter", Value::Bool(*is_switch));
+                (Value::str(name), Value::obj(p))
+            })
+            .collect();
+        let mut pd = PsObject::with_types([
+            "System.Collections.Generic.Dictionary`2[[System.String, mscorlib, Version=4.0.0.0, Culture=neutral, PublicKeyToken=b77a5c561934e089],[System.Management.Automation.ParameterMetadata, System.Management.Automation, Version=3.0.0.0, Culture=neutral, PublicKeyToken=31bf3856ad364e35]]",
+            "System.Object",
+        ]);
+        pd.container = Some(Container::Dict(params));
+        o.push_extended("Name", Value::str(&self.name));
+        o.push_extended("Namespace", Value::str(&self.namespace));
+        o.push_extended("HelpUri", Value::str(""));
+        o.push_extended("CommandType", Value::obj(ct));
+        o.push_extended("ResolvedCommandName", Value::Nil);
+        o.push_extended("OutputType", Value::obj(output_type));
+        o.push_extended("Parameters", Value::obj(pd));
+        to_clixml(&Value::obj(o))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clixml::from_clixml;
+
+    /// Properties Windows reads with a getter that throws when missing.
+    const REQUIRED: &[&str] = &[
+        "Exception",
+        "TargetObject",
+        "FullyQualifiedErrorId",
+        "ErrorCategory_Category",
+        "ErrorCategory_Activity",
+        "ErrorCategory_Reason",
+        "ErrorCategory_TargetName",
+        "ErrorCategory_TargetType",
+        "ErrorCategory_Message",
+        "SerializeExtendedInfo",
+    ];
+
+    fn not_found() -> ErrorRecord {
+        let mut e = ErrorRecord::new(
+            "Couldn't find object \"x\".",
+            "5AB1E7A2,Get-Mailbox",
+            CATEGORY_OBJECT_NOT_FOUND,
+        )
+        .with_exception_types([
+            "Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException",
+            "System.Exception",
+        ]);
+        e.activity = "Get-Mailbox".into();
+        e.target_name = "x".into();
+        e.target_type = "String".into();
+        e.target_object = Value::str("x");
+        e
+    }
+
+    #[test]
+    fn error_record_has_every_required_property() {
+        let v = from_clixml(&not_found().to_message_data()).expect("xml");
+        let o = v.as_obj().expect("obj");
+        for name in REQUIRED {
+            assert!(o.get(name).is_some(), "missing {name}");
+        }
+        assert_eq!(o.get("writeErrorStream"), Some(&Value::Bool(true)));
+        let ex = o
+            .get("Exception")
+            .and_then(Value::as_obj)
+            .expect("exception");
+        assert_eq!(
+            ex.get("Message").and_then(Value::as_str),
+            Some("Couldn't find object \"x\".")
+        );
+        assert_eq!(
+            ex.type_names.last().map(String::as_str),
+            Some("System.Object")
+        );
+    }
+
+    #[test]
+    fn category_message_format() {
+        assert_eq!(
+            not_found().category_message(),
+            "ObjectNotFound: (x:String) [Get-Mailbox], ManagementObjectNotFoundException"
+        );
+        assert_eq!(category_name(99), "NotSpecified");
+        assert_eq!(category_name(CATEGORY_PARSER_ERROR), "ParserError");
+    }
+
+    #[test]
+    fn state_record_has_no_write_error_stream() {
+        let v = not_found().to_value(false);
+        assert!(v.as_obj().and_then(|o| o.get("writeErrorStream")).is_none());
+    }
+
+    #[test]
+    fn warning_record_shape() {
+        let v = from_clixml(&warning_record("careful")).expect("xml");
+        let o = v.as_obj().expect("obj");
+        assert!(o.is_type("System.Management.Automation.WarningRecord"));
+        assert_eq!(
+            o.get("InformationalRecord_Message").and_then(Value::as_str),
+            Some("careful")
+        );
+        assert_eq!(
+            o.get("InformationalRecord_SerializeInvocationInfo"),
+            Some(&Value::Bool(false))
+        );
+    }
+
+    #[test]
+    fn command_metadata_shapes() {
+        let count = from_clixml(&command_metadata_count(2)).expect("xml");
+        assert_eq!(
+            count.as_obj().and_then(|o| o.get("Count")),
+            Some(&Value::I32(2))
+        );
+        let md = CommandMetadata {
+            name: "Get-Mailbox".into(),
+            command_type: 8,
+            namespace: "ExchangeOnline".into(),
+            parameters: vec![
+                ("Identity".into(), false, vec![]),
+                ("Verbose".into(), true, vec!["vb".into()]),
+            ],
+        };
+        let v = from_clixml(&md.to_message_data()).expect("xml");
+        let o = v.as_obj().expect("obj");
+        assert_eq!(
+            o.type_names[0],
+            "Selected.System.Management.Automation.CmdletInfo"
+        );
+        assert_eq!(o.get("CommandType").and_then(Value::as_i64), Some(8));
+        let Some(Container::Dict(params)) = o
+            .get("Parameters")
+            .and_then(Value::as_obj)
+            .and_then(|p| p.container.as_ref())
+        else {
+            panic!("parameters dictionary expected")
+        };
+        let verbose = params
+            .iter()
+            .find(|(k, _)| k.as_str() == Some("Verbose"))
+            .and_then(|(_, v)| v.as_obj());
+        assert_eq!(
+            verbose.and_then(|p| p.get("SwitchParameter")),
+            Some(&Value::Bool(true))
+        );
+        assert_eq!(
+            verbose.and_then(|p| p.get("IsDynamic")),
+            Some(&Value::Bool(false))
+        );
+    }
+}
