@@ -74,20 +74,27 @@ Describe 'Format-ByteCount' {
 }
 
 Describe 'ConvertTo-ByteCount' {
-    InModuleScope MailboxReporting {
-        It 'parses the deserialized string form' {
+    # Private function: reach it through the module's scope, at run time.
+    It 'parses the deserialized string form' {
+        InModuleScope MailboxReporting {
             ConvertTo-ByteCount '1.234 GB (1,324,997,410 bytes)' | Should -Be 1324997410
         }
+    }
 
-        It 'returns MaxValue for Unlimited' {
+    It 'returns MaxValue for Unlimited' {
+        InModuleScope MailboxReporting {
             ConvertTo-ByteCount 'Unlimited' | Should -Be ([long]::MaxValue)
         }
+    }
 
-        It 'returns zero for $null' {
+    It 'returns zero for $null' {
+        InModuleScope MailboxReporting {
             ConvertTo-ByteCount $null | Should -Be 0
         }
+    }
 
-        It 'warns on garbage' {
+    It 'warns on garbage' {
+        InModuleScope MailboxReporting {
             ConvertTo-ByteCount 'twelve' -WarningVariable w -WarningAction SilentlyContinue | Should -Be 0
             $w | Should -Not -BeNullOrEmpty
         }
@@ -234,6 +241,13 @@ Describe 'ConvertTo-MailboxHtmlReport' {
     }
 }
 
+BeforeDiscovery {
+    # -ForEach data is evaluated at discovery, before BeforeAll has imported the module,
+    # so the function list comes from the manifest.
+    $manifestPath = Join-Path $PSScriptRoot 'MailboxReporting.psd1'
+    $exportedCases = (Import-PowerShellDataFile -Path $manifestPath).FunctionsToExport | ForEach-Object { @{ Name = $_ } }
+}
+
 Describe 'Module surface' {
     It 'exports exactly the documented functions' {
         $exported = (Get-Module MailboxReporting).ExportedFunctions.Keys | Sort-Object
@@ -241,9 +255,7 @@ Describe 'Module surface' {
         $exported | Should -Be ($manifest.FunctionsToExport | Sort-Object)
     }
 
-    It 'has help for every exported function' -ForEach @(
-        (Get-Module MailboxReporting).ExportedFunctions.Keys | ForEach-Object { @{ Name = $_ } }
-    ) {
+    It 'has help for <Name>' -ForEach $exportedCases {
         $help = Get-Help $Name -Full
         $help.Synopsis | Should -Not -BeNullOrEmpty
     }
