@@ -1,7 +1,7 @@
 # 04-csp-delegatedorg-basic.ps1
 # Demonstrates: "Connect to a customer organization with a CSP account" using
 # Basic authentication: ?DelegatedOrg=<customer>&email=SystemMailbox{guid}@<customer>
-# on the URI (double-quoted here, as most copies of this example were).
+# on the URI. Quoted: a bare & inside an argument is a parse error (AmpersandNotAllowed).
 # Saved in Windows-1252 by the original author: the comment below holds é as byte
 # 0xE9, and the dash of –AllowClobber on the import is the en-dash byte 0x96.
 # Rapport généré pour chaque client du partenaire (audit des règles de transfert).
