@@ -273,3 +273,93 @@ pub fn test_certificate() -> (String, String) {
         .expect("self-signed certificate");
     (cert.pem(), key_pem)
 }
+
+/// A scripted token source: answers from `script` in order (the last entry repeats), counts
+/// fetches, and can take a while to answer.
+#[derive(Debug)]
+pub struct ScriptedSource {
+    pub key: String,
+    pub script: Vec<Result<(String, Option<std::time::Duration>), exomig_upstream::TokenError>>,
+    pub delay: std::time::Duration,
+    pub fetches: std::sync::atomic::AtomicUsize,
+    pub claims_seen: Mutex<Vec<Option<String>>>,
+}
+
+impl ScriptedSource {
+    pub fn new(
+        script: Vec<Result<(String, Option<std::time::Duration>), exomig_upstream::TokenError>>,
+    ) -> Self {
+        ScriptedSource {
+            key: "scripted".into(),
+            script,
+            delay: std::time::Duration::ZERO,
+            fetches: std::sync::atomic::AtomicUsize::new(0),
+            claims_seen: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Always the same token, valid for an hour.
+    pub fn fixed(token: &str) -> Self {
+        Self::new(vec![Ok((
+            token.to_owned(),
+            Some(std::time::Duration::from_secs(3600)),
+        ))])
+    }
+
+    pub fn fetches(&self) -> usize {
+        self.fetches.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl exomig_upstream::TokenSource for ScriptedSource {
+    fn fetch<'a>(
+        &'a self,
+        options: &'a exomig_upstream::FetchOptions,
+    ) -> exomig_upstream::token::BoxFuture<
+        'a,
+        Result<exomig_upstream::AccessToken, exomig_upstream::TokenError>,
+    > {
+        Box::pin(async move {
+            let n = self
+                .fetches
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            self.claims_seen
+                .lock()
+                .expect("lock")
+                .push(options.claims.clone());
+            if !self.delay.is_zero() {
+                tokio::time::sleep(self.delay).await;
+            }
+            let step = self
+                .script
+                .get(n)
+                .or(self.script.last())
+                .expect("non-empty script")
+                .clone();
+            step.map(|(token, expires_in)| {
+                exomig_upstream::AccessToken::new(secrecy::SecretString::from(token), expires_in)
+            })
+        })
+    }
+
+    fn cache_key(&self) -> exomig_upstream::token::CacheKey {
+        exomig_upstream::token::CacheKey {
+            identity: self.key.clone(),
+            tenant: "t".into(),
+            scope: "s".into(),
+        }
+    }
+
+    fn supports_claims(&self) -> bool {
+        true
+    }
+}
+
+/// A transient token failure like an identity provider outage.
+pub fn outage() -> exomig_upstream::TokenError {
+    exomig_upstream::TokenError::Rejected {
+        status: Some(503),
+        error: "temporarily_unavailable".into(),
+        description: "AADSTS90033: A transient error has occurred.".into(),
+    }
+}
