@@ -1,0 +1,590 @@
+//! Runs the pest grammar and turns its pairs into the owned lossless tree.
+//!
+//! pest gives a tree of rule matches; this module decides, per rule, whether it becomes a
+//! token, a node, or is spliced into its parent, fills any byte the grammar did not claim
+//! (so the tree stays lossless even if the grammar has a gap), moves edge trivia out of nodes
+//! (so statement spans start and end at real code), nests binary operators by precedence and
+//! postfix operators left to right, and records syntax errors for missing closers and error
+//! nodes.
+
+use std::ops::Range;
+
+use pest::iterators::{Pair, Pairs};
+use pest::Parser as _;
+
+use crate::precedence;
+use crate::syntax::{SyntaxElement, SyntaxKind, SyntaxNode, SyntaxToken};
+use crate::{Parse, SyntaxError};
+
+#[derive(pest_derive::Parser)]
+#[grammar = "powershell.pest"]
+struct PowerShellParser;
+
+/// Deeper bracket nesting than this is not parsed; the rest of the file becomes an error
+/// node. PowerShell itself refuses far shallower nesting in practice, and the cap keeps
+/// pest's recursion and the tree's recursive drop well inside the parser thread's stack.
+pub const MAX_NESTING: usize = 256;
+
+/// Files nesting deeper than this are parsed on a dedicated thread with a big stack; the
+/// rest are parsed on the caller's thread, which is cheaper for the many small files.
+const INLINE_NESTING: usize = 12;
+const BIG_STACK: usize = 256 * 1024 * 1024;
+
+pub(crate) fn parse(text: &str) -> Parse {
+    let (depth, cut) = nesting::scan(text, MAX_NESTING);
+    let parsed_len = cut.unwrap_or(text.len());
+    let mut parse = if depth <= INLINE_NESTING {
+        parse_prefix(text, parsed_len)
+    } else {
+        let owned = text.to_owned();
+        std::thread::Builder::new()
+            .name("exomig-grammar-parse".into())
+            .stack_size(BIG_STACK)
+            .spawn(move || parse_prefix(&owned, parsed_len))
+            .ok()
+            .and_then(|handle| handle.join().ok())
+            .unwrap_or_else(|| whole_file_error(text, "the parser could not run on this file"))
+    };
+    if let Some(cut) = cut {
+        let span = cut..text.len();
+        parse.errors.push(SyntaxError {
+            span: span.clone(),
+            message: format!(
+                "nesting deeper than {MAX_NESTING} levels; the rest of the file is not parsed"
+            ),
+        });
+        parse.root.children.push(SyntaxElement::Node(SyntaxNode {
+            kind: SyntaxKind::Error,
+            span: span.clone(),
+            children: vec![SyntaxElement::Token(SyntaxToken {
+                kind: SyntaxKind::ErrorText,
+                span,
+            })],
+        }));
+        parse.root.span = 0..text.len();
+    }
+    parse
+}
+
+fn parse_prefix(text: &str, len: usize) -> Parse {
+    let prefix = text.get(..len).unwrap_or(text);
+    match PowerShellParser::parse(Rule::script, prefix) {
+        Ok(pairs) => {
+            let mut builder = Builder {
+                src: prefix,
+                errors: Vec::new(),
+            };
+            let mut children = Vec::new();
+            builder.build_all(pairs, &mut children);
+            // `script` itself is spliced; its children become the root's.
+            let mut root = SyntaxNode {
+                kind: SyntaxKind::Script,
+                span: 0..prefix.len(),
+                children: Vec::new(),
+            };
+            root.children = fill_gaps(prefix, 0..prefix.len(), children, SyntaxKind::Unknown);
+            builder.errors.sort_by_key(|e| (e.span.start, e.span.end));
+            Parse {
+                root,
+                errors: builder.errors,
+            }
+        }
+        // The grammar accepts every input, so this is only reached when pest hits its own
+        // stack or call limit; keep the bytes and say so.
+        Err(err) => whole_file_error(
+            prefix,
+            &format!("the parser gave up: {}", err.variant.message()),
+        ),
+    }
+}
+
+fn whole_file_error(text: &str, message: &str) -> Parse {
+    let span = 0..text.len();
+    let children = if text.is_empty() {
+        Vec::new()
+    } else {
+        vec![SyntaxElement::Node(SyntaxNode {
+            kind: SyntaxKind::Error,
+            span: span.clone(),
+            children: vec![SyntaxElement::Token(SyntaxToken {
+                kind: SyntaxKind::ErrorText,
+                span: span.clone(),
+            })],
+        })]
+    };
+    Parse {
+        root: SyntaxNode {
+            kind: SyntaxKind::Script,
+            span: span.clone(),
+            children,
+        },
+        errors: vec![SyntaxError {
+            span,
+            message: message.to_owned(),
+        }],
+    }
+}
+
+/// What a grammar rule becomes in the tree.
+enum Shape {
+    Token(SyntaxKind),
+    /// A token whose compound-atomic rule may contain a `missing_quote`.
+    StringToken(SyntaxKind),
+    Node(SyntaxKind),
+    /// A node that disappears when it wraps a single significant child.
+    NodeUnlessSingle(SyntaxKind),
+    /// Its children go straight into the parent.
+    Splice,
+    Missing(&'static str),
+    ErrorNode(&'static str),
+    Ignore,
+}
+
+fn shape(rule: Rule) -> Shape {
+    use Shape::*;
+    use SyntaxKind as K;
+    match rule {
+        Rule::WHITESPACE => Token(K::Whitespace),
+        Rule::COMMENT => Token(K::Comment),
+        Rule::nl => Token(K::Newline),
+        Rule::semi => Token(K::Semicolon),
+        Rule::comma => Token(K::Comma),
+        Rule::lparen => Token(K::LParen),
+        Rule::rparen => Token(K::RParen),
+        Rule::lbrace => Token(K::LBrace),
+        Rule::rbrace => Token(K::RBrace),
+        Rule::lbracket => Token(K::LBracket),
+        Rule::rbracket => Token(K::RBracket),
+        Rule::at_lparen => Token(K::AtLParen),
+        Rule::at_lbrace => Token(K::AtLBrace),
+        Rule::dollar_lparen => Token(K::DollarLParen),
+        Rule::pipe => Token(K::Pipe),
+        Rule::chain_op => Token(K::ChainOperator),
+        Rule::dot => Token(K::Dot),
+        Rule::dcolon => Token(K::DoubleColon),
+        Rule::colon => Token(K::Colon),
+        Rule::assign_eq | Rule::assign_op => Token(K::AssignOperator),
+        Rule::binop => Token(K::BinaryOperator),
+        Rule::prefix_op | Rule::incdec => Token(K::UnaryOperator),
+        Rule::invoke_op => Token(K::InvocationOperator),
+        Rule::redirection_op => Token(K::RedirectionOperator),
+        Rule::kw_if
+        | Rule::kw_elseif
+        | Rule::kw_else
+        | Rule::kw_switch
+        | Rule::kw_foreach
+        | Rule::kw_in
+        | Rule::kw_for
+        | Rule::kw_while
+        | Rule::kw_until
+        | Rule::kw_do
+        | Rule::kw_try
+        | Rule::kw_catch
+        | Rule::kw_finally
+        | Rule::kw_trap
+        | Rule::kw_function
+        | Rule::kw_param
+        | Rule::kw_named_block
+        | Rule::kw_break
+        | Rule::kw_return
+        | Rule::kw_class
+        | Rule::kw_enum
+        | Rule::kw_modifier
+        | Rule::kw_data
+        | Rule::kw_parallel => Token(K::Keyword),
+        Rule::variable => Token(K::Variable),
+        Rule::splat => Token(K::Splat),
+        Rule::number => Token(K::Number),
+        Rule::identifier | Rule::hash_key_bare | Rule::label_target => Token(K::Identifier),
+        Rule::function_name => Token(K::Identifier),
+        Rule::command_name | Rule::bare_word | Rule::bare_word_tail => Token(K::BareWord),
+        Rule::parameter_colon | Rule::parameter_name | Rule::switch_option => Token(K::Parameter),
+        Rule::stop_parsing => Token(K::StopParsing),
+        Rule::label => Token(K::Label),
+        Rule::type_name => Token(K::TypeName),
+        Rule::sq_string => StringToken(K::SingleQuotedString),
+        Rule::here_sq_string => StringToken(K::HereSingleQuotedString),
+        Rule::dq_open | Rule::dq_close | Rule::here_dq_open | Rule::here_dq_close => {
+            Token(K::StringDelimiter)
+        }
+        Rule::dq_text | Rule::here_dq_text => Token(K::StringText),
+        Rule::missing_rparen => Missing("missing closing `)`"),
+        Rule::missing_rbrace => Missing("missing closing `}`"),
+        Rule::missing_rbracket => Missing("missing closing `]`"),
+        Rule::missing_quote => Missing("missing closing quote"),
+        Rule::stray_closer => ErrorNode("unexpected closing bracket"),
+        Rule::error_stmt => ErrorNode("this statement could not be parsed"),
+        Rule::switch_error => ErrorNode("invalid switch clause"),
+        Rule::hash_error => ErrorNode("invalid hashtable entry"),
+        Rule::class_error => ErrorNode("invalid class or enum member"),
+        Rule::parameter_error => ErrorNode("invalid parameter declaration"),
+
+        Rule::block => Node(K::Block),
+        Rule::script_block => Node(K::ScriptBlock),
+        Rule::paren_expr => Node(K::ParenExpression),
+        Rule::sub_expr => Node(K::SubExpression),
+        Rule::array_expr => Node(K::ArrayExpression),
+        Rule::hashtable => Node(K::Hashtable),
+        Rule::hash_entry => Node(K::HashEntry),
+        Rule::pipeline => Node(K::Pipeline),
+        Rule::pipeline_chain => NodeUnlessSingle(K::PipelineChain),
+        Rule::command => Node(K::Command),
+        Rule::command_name_expr => Node(K::CommandNameExpr),
+        Rule::parameter_arg => Node(K::CommandParameter),
+        Rule::command_argument => Node(K::CommandArgument),
+        Rule::redirection => Node(K::Redirection),
+        Rule::arg_value => NodeUnlessSingle(K::ExpandableWord),
+        Rule::expression | Rule::expression_nc => NodeUnlessSingle(K::BinaryExpression),
+        Rule::array_literal => NodeUnlessSingle(K::ArrayLiteral),
+        Rule::prefix_expr => Node(K::UnaryExpression),
+        Rule::cast_expr => Node(K::Cast),
+        Rule::type_literal => Node(K::TypeLiteral),
+        Rule::postfix_expr => NodeUnlessSingle(K::MemberAccess),
+        Rule::member_postfix => Node(K::MemberAccess),
+        Rule::index_postfix => Node(K::IndexExpression),
+        Rule::invoke_args => Node(K::ArgumentList),
+        Rule::dq_string => Node(K::ExpandableString),
+        Rule::here_dq_string => Node(K::HereExpandableString),
+        Rule::if_stmt => Node(K::IfStatement),
+        Rule::elseif_clause => Node(K::ElseIfClause),
+        Rule::else_clause => Node(K::ElseClause),
+        Rule::switch_stmt => Node(K::SwitchStatement),
+        Rule::switch_body => Splice,
+        Rule::switch_clause => Node(K::SwitchClause),
+        Rule::foreach_stmt => Node(K::ForeachStatement),
+        Rule::foreach_head => Node(K::ForeachHead),
+        Rule::for_stmt => Node(K::ForStatement),
+        Rule::for_head => Node(K::ForHead),
+        Rule::while_stmt => Node(K::WhileStatement),
+        Rule::do_stmt => Node(K::DoStatement),
+        Rule::try_stmt => Node(K::TryStatement),
+        Rule::catch_clause => Node(K::CatchClause),
+        Rule::finally_clause => Node(K::FinallyClause),
+        Rule::trap_stmt => Node(K::TrapStatement),
+        Rule::flow_stmt => Node(K::FlowStatement),
+        Rule::labeled_stmt => Node(K::LabeledStatement),
+        Rule::data_stmt => Node(K::DataStatement),
+        Rule::function_stmt => Node(K::FunctionDefinition),
+        Rule::param_block => Node(K::ParamBlock),
+        Rule::parameter_list => Node(K::ParameterList),
+        Rule::parameter => Node(K::ParameterDeclaration),
+        Rule::named_block => Node(K::NamedBlock),
+        Rule::attribute => Node(K::Attribute),
+        Rule::attribute_args => Node(K::AttributeArguments),
+        Rule::attribute_arg => Node(K::AttributeArgument),
+        Rule::class_stmt => Node(K::ClassDefinition),
+        Rule::class_body | Rule::enum_body => Splice,
+        Rule::class_member => Node(K::ClassMember),
+        Rule::class_property => Node(K::ClassProperty),
+        Rule::class_method => Node(K::ClassMethod),
+        Rule::enum_stmt => Node(K::EnumDefinition),
+        Rule::enum_member => Node(K::EnumMember),
+        Rule::EOI => Ignore,
+        _ => Splice,
+    }
+}
+
+struct Builder<'s> {
+    src: &'s str,
+    errors: Vec<SyntaxError>,
+}
+
+impl Builder<'_> {
+    fn build_all(&mut self, pairs: Pairs<'_, Rule>, out: &mut Vec<SyntaxElement>) {
+        for pair in pairs {
+            self.build(pair, out);
+        }
+    }
+
+    fn build(&mut self, pair: Pair<'_, Rule>, out: &mut Vec<SyntaxElement>) {
+        let span = pair.as_span().start()..pair.as_span().end();
+        let rule = pair.as_rule();
+        match shape(rule) {
+            Shape::Ignore => {}
+            Shape::Token(kind) => {
+                self.check_token(kind, &span);
+                out.push(token(kind, span));
+            }
+            Shape::StringToken(kind) => {
+                let missing = pair
+                    .into_inner()
+                    .find(|p| p.as_rule() == Rule::missing_quote)
+                    .is_some();
+                out.push(token(kind, span.clone()));
+                if missing {
+                    self.error(span.clone(), "missing closing quote");
+                    out.push(token(SyntaxKind::Missing, span.end..span.end));
+                }
+            }
+            Shape::Missing(message) => {
+                self.error(span.clone(), message);
+                out.push(token(SyntaxKind::Missing, span));
+            }
+            Shape::ErrorNode(message) => {
+                self.error(span.clone(), message);
+                out.push(SyntaxElement::Node(SyntaxNode {
+                    kind: SyntaxKind::Error,
+                    span: span.clone(),
+                    children: vec![token(SyntaxKind::ErrorText, span)],
+                }));
+            }
+            Shape::Splice => self.build_all(pair.into_inner(), out),
+            Shape::Node(kind) | Shape::NodeUnlessSingle(kind) => {
+                let unless_single = matches!(shape(rule), Shape::NodeUnlessSingle(_));
+                let mut children = Vec::new();
+                self.build_all(pair.into_inner(), &mut children);
+                let children = fill_gaps(self.src, span.clone(), children, SyntaxKind::Unknown);
+                let (leading, mut inner, trailing) = split_edge_trivia(children);
+                out.extend(leading);
+                let significant = inner.iter().filter(|c| !c.is_trivia()).count();
+                if unless_single && significant <= 1 {
+                    out.append(&mut inner);
+                } else if let Some(element) = self.shape_node(rule, kind, inner) {
+                    out.push(element);
+                }
+                out.extend(trailing);
+            }
+        }
+    }
+
+    /// Rule-specific restructuring of a node whose children are final.
+    fn shape_node(
+        &mut self,
+        rule: Rule,
+        kind: SyntaxKind,
+        children: Vec<SyntaxElement>,
+    ) -> Option<SyntaxElement> {
+        match rule {
+            Rule::pipeline
+                if children
+                    .iter()
+                    .any(|c| c.kind() == SyntaxKind::AssignOperator) =>
+            {
+                make_node(SyntaxKind::Assignment, children)
+            }
+            Rule::member_postfix
+                if children
+                    .iter()
+                    .any(|c| c.kind() == SyntaxKind::ArgumentList) =>
+            {
+                make_node(SyntaxKind::InvokeMember, children)
+            }
+            Rule::postfix_expr => fold_postfix(children),
+            Rule::expression | Rule::expression_nc => precedence::nest(self.src, children),
+            _ => make_node(kind, children),
+        }
+    }
+
+    fn check_token(&mut self, kind: SyntaxKind, span: &Range<usize>) {
+        let text = self.src.get(span.clone()).unwrap_or("");
+        match kind {
+            SyntaxKind::Comment
+                if text.starts_with("<#") && (text.len() < 4 || !text.ends_with("#>")) =>
+            {
+                self.error(span.clone(), "missing `#>` at the end of a block comment");
+            }
+            SyntaxKind::Variable if text.starts_with("${") && !text.ends_with('}') => {
+                self.error(
+                    span.clone(),
+                    "missing closing `}` of a `${…}` variable name",
+                );
+            }
+            _ => {}
+        }
+    }
+
+    fn error(&mut self, span: Range<usize>, message: &str) {
+        self.errors.push(SyntaxError {
+            span,
+            message: message.to_owned(),
+        });
+    }
+}
+
+fn token(kind: SyntaxKind, span: Range<usize>) -> SyntaxElement {
+    SyntaxElement::Token(SyntaxToken { kind, span })
+}
+
+/// A node spanning its children (which must be non-empty for a meaningful span).
+pub(crate) fn make_node(kind: SyntaxKind, children: Vec<SyntaxElement>) -> Option<SyntaxElement> {
+    let start = children.first()?.span().start;
+    let end = children.last()?.span().end;
+    Some(SyntaxElement::Node(SyntaxNode {
+        kind,
+        span: start..end,
+        children,
+    }))
+}
+
+/// Claims bytes inside `span` not covered by any child, so the tree stays lossless even where
+/// the grammar matched a literal without a token rule.
+fn fill_gaps(
+    src: &str,
+    span: Range<usize>,
+    children: Vec<SyntaxElement>,
+    gap_kind: SyntaxKind,
+) -> Vec<SyntaxElement> {
+    let mut out = Vec::with_capacity(children.len());
+    let mut cursor = span.start;
+    for child in children {
+        let child_span = child.span();
+        if child_span.start > cursor {
+            push_gap(src, cursor..child_span.start, gap_kind, &mut out);
+        }
+        cursor = cursor.max(child_span.end);
+        out.push(child);
+    }
+    if span.end > cursor {
+        push_gap(src, cursor..span.end, gap_kind, &mut out);
+    }
+    out
+}
+
+fn push_gap(src: &str, span: Range<usize>, gap_kind: SyntaxKind, out: &mut Vec<SyntaxElement>) {
+    let text = src.get(span.clone()).unwrap_or("");
+    let kind = if !text.is_empty() && text.chars().all(|c| c == ' ' || c == '\t') {
+        SyntaxKind::Whitespace
+    } else {
+        gap_kind
+    };
+    out.push(token(kind, span));
+}
+
+/// Moves trivia at both edges out of a node, so the node starts and ends at code.
+fn split_edge_trivia(
+    mut children: Vec<SyntaxElement>,
+) -> (Vec<SyntaxElement>, Vec<SyntaxElement>, Vec<SyntaxElement>) {
+    let lead = children.iter().take_while(|c| c.is_trivia()).count();
+    if lead == children.len() {
+        return (children, Vec::new(), Vec::new());
+    }
+    let trail = children.iter().rev().take_while(|c| c.is_trivia()).count();
+    let trailing = children.split_off(children.len() - trail);
+    let inner = children.split_off(lead);
+    (children, inner, trailing)
+}
+
+/// `primary op1 op2 …` → `((primary op1) op2)`: each postfix node wraps what precedes it.
+fn fold_postfix(children: Vec<SyntaxElement>) -> Option<SyntaxElement> {
+    let mut iter = children.into_iter();
+    let mut acc = iter.next()?;
+    for op in iter {
+        acc = match op {
+            SyntaxElement::Node(node)
+                if matches!(
+                    node.kind,
+                    SyntaxKind::MemberAccess
+                        | SyntaxKind::InvokeMember
+                        | SyntaxKind::IndexExpression
+                ) =>
+            {
+                let mut children = Vec::with_capacity(node.children.len() + 1);
+                children.push(acc);
+                children.extend(node.children);
+                make_node(node.kind, children)?
+            }
+            SyntaxElement::Token(t) if t.kind == SyntaxKind::UnaryOperator => make_node(
+                SyntaxKind::UnaryExpression,
+                vec![acc, SyntaxElement::Token(t)],
+            )?,
+            other => {
+                // Not a postfix operator (the grammar only produces the above); keep the bytes.
+                make_node(SyntaxKind::MemberAccess, vec![acc, other])?
+            }
+        };
+    }
+    Some(acc)
+}
+
+/// A cheap bracket-depth scan, so pathological nesting is cut before pest recurses into it.
+mod nesting {
+    /// Returns the maximum depth seen (up to `cap + 1`) and, if `cap` is exceeded, the byte
+    /// offset of the opener that exceeded it. Strings and comments are skipped roughly; the
+    /// scan only has to be good enough to bound recursion.
+    pub(super) fn scan(text: &str, cap: usize) -> (usize, Option<usize>) {
+        #[derive(PartialEq)]
+        enum Mode {
+            Code,
+            Double,
+        }
+        let bytes = text.as_bytes();
+        let mut stack: Vec<Mode> = vec![Mode::Code];
+        let mut depth = 0usize;
+        let mut max = 0usize;
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            let in_string = stack.last() == Some(&Mode::Double);
+            if in_string {
+                match b {
+                    b'`' => i += 1,
+                    b'"' => {
+                        stack.pop();
+                    }
+                    b'$' if bytes.get(i + 1) == Some(&b'(') => {
+                        depth += 1;
+                        max = max.max(depth);
+                        stack.push(Mode::Code);
+                        i += 1;
+                    }
+                    _ => {}
+                }
+                i += 1;
+                if depth > cap {
+                    return (depth, Some(i.saturating_sub(2)));
+                }
+                continue;
+            }
+            match b {
+                b'`' => i += 1,
+                b'#' => {
+                    while i < bytes.len() && bytes[i] != b'\n' && bytes[i] != b'\r' {
+                        i += 1;
+                    }
+                }
+                b'<' if bytes.get(i + 1) == Some(&b'#') => {
+                    i += 2;
+                    while i + 1 < bytes.len() && !(bytes[i] == b'#' && bytes[i + 1] == b'>') {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                b'\'' => {
+                    i += 1;
+                    while i < bytes.len() && bytes[i] != b'\'' {
+                        i += 1;
+                    }
+                }
+                b'"' => stack.push(Mode::Double),
+                b'(' | b'{' | b'[' => {
+                    depth += 1;
+                    max = max.max(depth);
+                    if depth > cap {
+                        return (depth, Some(start_of_char(text, i)));
+                    }
+                    stack.push(Mode::Code);
+                }
+                b')' | b'}' | b']' => {
+                    depth = depth.saturating_sub(1);
+                    if stack.len() > 1 {
+                        stack.pop();
+                    }
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        (max, None)
+    }
+
+    fn start_of_char(text: &str, mut i: usize) -> usize {
+        while i > 0 && !text.is_char_boundary(i) {
+            i -= 1;
+        }
+        // Prefer cutting at an opener's `$`/`@` prefix so the cut never splits a token.
+        if i > 0 && matches!(text.as_bytes()[i - 1], b'$' | b'@') {
+            i -= 1;
+        }
+        i
+    }
+}
