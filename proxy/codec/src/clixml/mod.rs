@@ -15,3 +15,6 @@ pub use escape::{decode as unescape, encode as escape};
 pub use reader::{from_clixml, from_clixml_all, ClixmlError};
 pub use value::{Container, PsObject, SecureString, Value};
 pub use writer::{to_clixml, Writer};
+
+#[cfg(test)]
+mod tests;

@@ -281,4 +281,59 @@ mod tests {
         assert_eq!(b.command_type, Some(271));
         assert_eq!(b.namespaces, vec!["ExchangeOnline"]);
     }
+
+    fn pipeline_with_args(args: &str) -> CreatePipeline {
+        let xml = format!(
+            r#"<Obj RefId="0"><MS><B N="NoInput">false</B><B N="AddToHistory">true</B><B N="IsNested">false</B><Obj N="PowerShell" RefId="1"><MS><B N="IsNested">false</B><Nil N="ExtraCmds" /><Obj N="Cmds" RefId="2"><LST><Obj RefId="3"><MS><S N="Cmd">Set-Mailbox</S><B N="IsScript">false</B><B N="UseLocalScope">true</B><Obj N="Args" RefId="4"><LST>{args}</LST></Obj></MS></Obj></LST></Obj><S N="History">Set-Mailbox x</S></MS></Obj></MS></Obj>"#
+        );
+        CreatePipeline::from_value(&from_clixml(&xml).expect("xml")).expect("pipeline")
+    }
+
+    #[test]
+    fn switches_in_every_form() {
+        let p = pipeline_with_args(
+            r#"<Obj RefId="10"><MS><S N="N">-Bare</S><Nil N="V" /></MS></Obj>
+               <Obj RefId="11"><MS><S N="N">-WithTrue</S><B N="V">true</B></MS></Obj>
+               <Obj RefId="12"><MS><S N="N">-Glued:$true</S><Nil N="V" /></MS></Obj>
+               <Obj RefId="13"><MS><S N="N">-GluedOff:$false</S><Nil N="V" /></MS></Obj>
+               <Obj RefId="14"><MS><S N="N">-Colon:</S><B N="V">false</B></MS></Obj>
+               <Obj RefId="15"><MS><S N="N">Typed</S><Obj N="V" RefId="16"><TN RefId="0"><T>System.Management.Automation.SwitchParameter</T><T>System.ValueType</T><T>System.Object</T></TN><ToString>True</ToString><Props><B N="IsPresent">true</B></Props></Obj></MS></Obj>
+               <Obj RefId="17"><MS><S N="N">TypedOff</S><Obj N="V" RefId="18"><TNRef RefId="0" /><ToString>False</ToString><Props><B N="IsPresent">false</B></Props></Obj></MS></Obj>"#,
+        );
+        let on: Vec<(String, bool)> = p.commands()[0]
+            .args
+            .iter()
+            .map(|a| (a.name.clone().unwrap_or_default(), a.switch_value()))
+            .collect();
+        assert_eq!(
+            on,
+            vec![
+                ("Bare".to_owned(), true),
+                ("WithTrue".to_owned(), true),
+                ("Glued".to_owned(), true),
+                ("GluedOff".to_owned(), false),
+                ("Colon".to_owned(), false),
+                ("Typed".to_owned(), true),
+                ("TypedOff".to_owned(), false),
+            ]
+        );
+        assert!(!p.no_input);
+        assert!(p.add_to_history);
+        assert_eq!(p.history.as_deref(), Some("Set-Mailbox x"));
+        assert_eq!(p.commands()[0].use_local_scope, Some(true));
+        assert_eq!(p.statements.len(), 1, "Nil ExtraCmds falls back to Cmds");
+    }
+
+    #[test]
+    fn missing_cmd_is_reported() {
+        let v = from_clixml(r#"<Obj RefId="0"><MS><Obj N="PowerShell" RefId="1"><MS><Obj N="Cmds" RefId="2"><LST><Obj RefId="3"><MS /></Obj></LST></Obj></MS></Obj></MS></Obj>"#).expect("xml");
+        assert_eq!(
+            CreatePipeline::from_value(&v),
+            Err(PsrpError::Missing {
+                message: "CREATE_PIPELINE",
+                what: "Cmd"
+            })
+        );
+        assert!(CreatePipeline::from_value(&Value::I32(1)).is_err());
+    }
 }
