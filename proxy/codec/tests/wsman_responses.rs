@@ -181,3 +181,27 @@ fn receive_budget_keeps_whole_packets_and_envelope_size() {
     );
     assert_eq!(packets_that_fit(&[], max_env, 0), 0);
 }
+
+#[test]
+fn compressed_fragments_fit_after_stored_framing() {
+    use exomig_codec::compression::encode_stored;
+    use exomig_codec::psrp::fragment;
+    for max_env in [153_600usize, 512_000] {
+        let blob = budget::max_fragment_blob(max_env, true);
+        let message = vec![7u8; blob * 3];
+        let mut queue: VecDeque<StreamPacket> = fragment(1, &message, blob)
+            .iter()
+            .map(|f| StreamPacket::stdout(encode_stored(&f.to_bytes())))
+            .collect();
+        while !queue.is_empty() {
+            let xml = next_receive_response(
+                &reply(),
+                &mut queue,
+                max_env,
+                Some("BC65CA3C-1111-4222-8333-944455556666"),
+                true,
+            );
+            assert!(xml.len() <= max_env, "{} > {max_env}", xml.len());
+        }
+    }
+}

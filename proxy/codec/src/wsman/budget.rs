@@ -24,9 +24,14 @@ pub fn payload_budget(max_envelope_size: usize) -> usize {
 }
 
 /// Largest fragment blob so that one fragment alone fits a response, minus the
-/// chunk header when the shell compresses.
+/// stored-chunk headers (one per 64 KiB) when the shell compresses.
 pub fn max_fragment_blob(max_envelope_size: usize, compressed: bool) -> usize {
-    let extra = if compressed { CHUNK_HEADER } else { 0 };
+    let payload = payload_budget(max_envelope_size);
+    let extra = if compressed {
+        CHUNK_HEADER * payload.div_ceil(crate::compression::MAX_CHUNK)
+    } else {
+        0
+    };
     payload_budget(max_envelope_size)
         .saturating_sub(FRAGMENT_HEADER_LEN + extra + STREAM_OVERHEAD)
         .max(1)
