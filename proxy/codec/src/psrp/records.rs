@@ -49,6 +49,23 @@ pub const CATEGORY_INVALID_OPERATION: i32 = 7;
 /// ErrorCategory.NotSpecified.
 pub const CATEGORY_NOT_SPECIFIED: i32 = 0;
 
+fn exchange_category(short_class: &str) -> i32 {
+    let c = short_class.to_ascii_lowercase();
+    if c.contains("notfound") {
+        CATEGORY_OBJECT_NOT_FOUND
+    } else if c.contains("alreadyexists") || c.contains("duplicate") {
+        20
+    } else if c.contains("accessdenied") || c.contains("permission") || c.contains("unauthorized") {
+        18
+    } else if c.contains("argument") || c.contains("parameter") || c.contains("validation") {
+        5
+    } else if c.contains("invalidoperation") {
+        CATEGORY_INVALID_OPERATION
+    } else {
+        CATEGORY_NOT_SPECIFIED
+    }
+}
+
 /// The name of an ErrorCategory value (`NotSpecified` when out of range).
 pub fn category_name(category: i32) -> &'static str {
     usize::try_from(category)
@@ -128,6 +145,90 @@ impl ErrorRecord {
             self.reason = first.rsplit('.').next().unwrap_or(first).to_owned();
         }
         self
+    }
+
+    /// The failure of an `IsScript=true` command on a no-language endpoint, as
+    /// the Windows JEA recording shows it (psrp.md §5.4). Send it as the
+    /// `ExceptionAsErrorRecord` of PIPELINE_STATE Failed.
+    pub fn scripts_not_allowed(script: &str) -> Self {
+        let mut e = ErrorRecord::new(
+            "The syntax is not supported by this runspace. This can occur if the runspace is in no-language mode.",
+            "ScriptsNotAllowed",
+            CATEGORY_PARSER_ERROR,
+        )
+        .with_exception_types([
+            "System.Management.Automation.ParseException",
+            "System.Management.Automation.RuntimeException",
+            "System.SystemException",
+            "System.Exception",
+        ]);
+        e.target_name = script.to_owned();
+        e.target_type = "String".into();
+        e.target_object = Value::str(script);
+        e
+    }
+
+    /// An unknown command name (PIPELINE_STATE Failed).
+    pub fn command_not_found(name: &str) -> Self {
+        let mut e = ErrorRecord::new(
+            format!(
+                "The term '{name}' is not recognized as the name of a cmdlet, function, script file, or operable \
+                 program. Check the spelling of the name, or if a path was included, verify that the path is \
+                 correct and try again."
+            ),
+            "CommandNotFoundException",
+            CATEGORY_OBJECT_NOT_FOUND,
+        )
+        .with_exception_types([
+            "System.Management.Automation.CommandNotFoundException",
+            "System.Management.Automation.RuntimeException",
+            "System.SystemException",
+            "System.Exception",
+        ]);
+        e.target_name = name.to_owned();
+        e.target_type = "String".into();
+        e.target_object = Value::str(name);
+        e
+    }
+
+    /// A non-terminating Exchange error from the REST detail text in its
+    /// `ErrorId|Class|Text` form (exo-rest.md §3.6). Text without two `|` is used
+    /// as the message with a generic exception. The category is inferred from
+    /// the exception class name.
+    pub fn from_exchange_detail(detail: &str, cmdlet: &str, target: &str) -> Self {
+        let mut parts = detail.splitn(3, '|');
+        let (id, class, text) = match (parts.next(), parts.next(), parts.next()) {
+            (Some(id), Some(class), Some(text)) if !class.trim().is_empty() => {
+                (id.trim(), class.trim(), text)
+            }
+            _ => ("", "System.Exception", detail),
+        };
+        let short = class.rsplit('.').next().unwrap_or(class);
+        let category = exchange_category(short);
+        let fqid = if id.is_empty() {
+            format!("[FailureCategory=Cmdlet-{short}] {cmdlet}")
+        } else {
+            format!("[FailureCategory=Cmdlet-{short}] {id},{cmdlet}")
+        };
+        let types: Vec<String> = if class == "System.Exception" {
+            vec![class.to_owned()]
+        } else {
+            vec![class.to_owned(), "System.Exception".to_owned()]
+        };
+        let mut e = ErrorRecord::new(text, fqid, category).with_exception_types(types);
+        e.activity = cmdlet.to_owned();
+        e.target_name = target.to_owned();
+        e.target_type = if target.is_empty() {
+            String::new()
+        } else {
+            "String".into()
+        };
+        e.target_object = if target.is_empty() {
+            Value::Nil
+        } else {
+            Value::str(target)
+        };
+        e
     }
 
     /// `ErrorCategory_Message` as PowerShell formats it:
@@ -259,6 +360,24 @@ pub struct CommandMetadata {
     pub parameters: Vec<(String, bool, Vec<String>)>,
 }
 
+/// PowerShell's common parameters as (name, is_switch, aliases). Import-PSSession
+/// adds `[CmdletBinding()]` to a proxy only when every one of them is listed
+/// (psrp.md §6); `ProgressAction` matters for PowerShell 7.4+ clients.
+pub const COMMON_PARAMETERS: &[(&str, bool, &[&str])] = &[
+    ("Verbose", true, &["vb"]),
+    ("Debug", true, &["db"]),
+    ("ErrorAction", false, &["ea"]),
+    ("WarningAction", false, &["wa"]),
+    ("InformationAction", false, &["infa"]),
+    ("ProgressAction", false, &["proga"]),
+    ("ErrorVariable", false, &["ev"]),
+    ("WarningVariable", false, &["wv"]),
+    ("InformationVariable", false, &["iv"]),
+    ("OutVariable", false, &["ov"]),
+    ("OutBuffer", false, &["ob"]),
+    ("PipelineVariable", false, &["pv"]),
+];
+
 fn command_type_name(t: i32) -> &'static str {
     match t {
         1 => "Alias",
@@ -269,6 +388,24 @@ fn command_type_name(t: i32) -> &'static str {
 }
 
 impl CommandMetadata {
+    /// Appends every common parameter not already listed.
+    pub fn with_common_parameters(mut self) -> Self {
+        for (name, is_switch, aliases) in COMMON_PARAMETERS {
+            if !self
+                .parameters
+                .iter()
+                .any(|(n, _, _)| n.eq_ignore_ascii_case(name))
+            {
+                self.parameters.push((
+                    (*name).to_owned(),
+                    *is_switch,
+                    aliases.iter().map(|a| (*a).to_owned()).collect(),
+                ));
+            }
+        }
+        self
+    }
+
     /// The PIPELINE_OUTPUT data for this command, in the shape Windows'
     /// `Get-Command | Select-Object …` produces.
     pub fn to_message_data(&self) -> String {
@@ -454,5 +591,62 @@ mod tests {
             verbose.and_then(|p| p.get("IsDynamic")),
             Some(&Value::Bool(false))
         );
+    }
+
+    #[test]
+    fn exchange_pipe_detail_becomes_not_found_record() {
+        let e = ErrorRecord::from_exchange_detail(
+            "Ex6F9304|Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException|The operation couldn't be performed because object 'x' couldn't be found.",
+            "Get-Mailbox",
+            "x",
+        );
+        assert_eq!(e.category, CATEGORY_OBJECT_NOT_FOUND);
+        assert_eq!(e.reason, "ManagementObjectNotFoundException");
+        assert_eq!(
+            e.fully_qualified_error_id,
+            "[FailureCategory=Cmdlet-ManagementObjectNotFoundException] Ex6F9304,Get-Mailbox"
+        );
+        assert_eq!(
+            e.message,
+            "The operation couldn't be performed because object 'x' couldn't be found."
+        );
+        assert_eq!(
+            e.category_message(),
+            "ObjectNotFound: (x:String) [Get-Mailbox], ManagementObjectNotFoundException"
+        );
+        let plain = ErrorRecord::from_exchange_detail("something broke", "Set-Mailbox", "");
+        assert_eq!(plain.category, CATEGORY_NOT_SPECIFIED);
+        assert_eq!(plain.message, "something broke");
+        assert_eq!(plain.target_object, Value::Nil);
+    }
+
+    #[test]
+    fn scripts_not_allowed_matches_jea_recording() {
+        let e = ErrorRecord::scripts_not_allowed("Get-Process | % Name");
+        assert_eq!(e.fully_qualified_error_id, "ScriptsNotAllowed");
+        assert_eq!(e.category, CATEGORY_PARSER_ERROR);
+        assert_eq!(e.reason, "ParseException");
+        assert_eq!(e.target_object, Value::str("Get-Process | % Name"));
+        let nf = ErrorRecord::command_not_found("Get-Nope");
+        assert!(nf
+            .message
+            .starts_with("The term 'Get-Nope' is not recognized"));
+        assert_eq!(nf.category, CATEGORY_OBJECT_NOT_FOUND);
+    }
+
+    #[test]
+    fn common_parameters_are_added_once() {
+        let md = CommandMetadata {
+            name: "Get-Mailbox".into(),
+            command_type: 8,
+            namespace: String::new(),
+            parameters: vec![("Verbose".into(), true, vec![])],
+        }
+        .with_common_parameters();
+        assert_eq!(md.parameters.len(), COMMON_PARAMETERS.len());
+        assert!(md
+            .parameters
+            .iter()
+            .any(|(n, s, _)| n == "ProgressAction" && !s));
     }
 }
