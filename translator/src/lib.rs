@@ -10,6 +10,14 @@
 
 use std::ops::Range;
 
+mod analysis;
+mod docs;
+mod edits;
+mod emit;
+mod pipeline;
+mod suppress;
+pub mod syntax;
+
 /// Stable rule ids (`exomig explain ID`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Rule {
@@ -69,16 +77,7 @@ impl Rule {
 
     /// Documentation for `exomig explain` and SARIF rule metadata.
     pub fn doc(self) -> RuleDoc {
-        // TODO(translator): real texts for every rule.
-        RuleDoc {
-            id: self.id(),
-            title: "",
-            finds: "",
-            why: "",
-            before: "",
-            after: "",
-            applicability: "",
-        }
+        docs::doc(self)
     }
 }
 
@@ -198,8 +197,9 @@ pub struct Analysis {
 
 /// Analyse `text` (the decoded script).
 pub fn check(text: &str, opts: &Options) -> Analysis {
-    let _ = (text, opts);
-    Analysis::default()
+    Analysis {
+        findings: pipeline::check(text, opts).findings,
+    }
 }
 
 /// Result of [`fix`].
@@ -227,12 +227,7 @@ pub enum FixError {
 /// Apply safe fixes (and unsafe ones when `opts.unsafe_fixes`), re-analysing until nothing
 /// changes; the output is re-parsed and rejected if it has new syntax errors.
 pub fn fix(text: &str, opts: &Options) -> Result<FixOutcome, FixError> {
-    Ok(FixOutcome {
-        output: text.to_owned(),
-        applied: Vec::new(),
-        remaining: check(text, opts).findings,
-        unsafe_skipped: 0,
-    })
+    pipeline::fix(text, opts)
 }
 
 /// ASCII texts (compare case-insensitively) of which a file must contain at least one for

@@ -1,0 +1,184 @@
+//! `check` and `fix`: parse, analyse, honour suppressions, apply units until a fixed point,
+//! and verify the result still parses.
+
+use crate::analysis::{self, RawFinding, Unit};
+use crate::edits;
+use crate::suppress;
+use crate::syntax::parse::parse;
+use crate::{Applicability, Edit, Finding, Fix, FixError, FixOutcome, Options, Rule, Severity};
+use std::ops::Range;
+
+/// More passes than any real file needs: each pass removes at least one legacy statement.
+const MAX_PASSES: usize = 8;
+
+pub struct Checked {
+    pub findings: Vec<Finding>,
+    /// Units that may be applied, with the indices of the findings they resolve.
+    pub units: Vec<(Unit, Vec<usize>)>,
+}
+
+fn grammar_errors(text: &str) -> Vec<exomig_grammar::SyntaxError> {
+    exomig_grammar::parse(text).errors
+}
+
+pub fn check(text: &str, opts: &Options) -> Checked {
+    let parsed = parse(text);
+    let gerrs = grammar_errors(text);
+    let mut blocked: Vec<Range<usize>> = gerrs.iter().map(|e| e.span.clone()).collect();
+    blocked.extend(parsed.errors.iter().cloned());
+    let out = analysis::analyze(text, &parsed, opts, &blocked);
+    let sup = suppress::collect(text, &parsed.comments);
+
+    let line = |pos: usize| suppress::line_of(text, pos);
+    let mut silenced_units: Vec<usize> = Vec::new();
+    for f in &out.findings {
+        if sup.silences(f.rule, line(f.stmt_start)) {
+            if let Some(u) = f.unit {
+                silenced_units.push(u);
+            }
+        }
+    }
+    let mut raws: Vec<RawFinding> = out
+        .findings
+        .into_iter()
+        .filter(|f| !sup.silences(f.rule, line(f.stmt_start)))
+        .filter(|f| f.unit.is_none_or(|u| !silenced_units.contains(&u)))
+        .collect();
+    for e in &gerrs {
+        let start = e.span.start.min(text.len());
+        if sup.silences(Rule::Syn001, line(start)) {
+            continue;
+        }
+        raws.push(RawFinding {
+            rule: Rule::Syn001,
+            range: start..e.span.end.clamp(start, text.len()),
+            stmt_start: start,
+            severity: Severity::Warning,
+            applicability: Applicability::Manual,
+            message: format!(
+                "syntax error: {}; statements it touches are not rewritten",
+                e.message
+            ),
+            edits: vec![],
+            unit: None,
+        });
+    }
+    raws.sort_by_key(|f| (f.range.start, f.rule));
+
+    let mut findings = Vec::with_capacity(raws.len());
+    let mut by_unit: Vec<Vec<usize>> = vec![Vec::new(); out.units.len()];
+    for (i, f) in raws.into_iter().enumerate() {
+        if let Some(u) = f.unit {
+            if let Some(v) = by_unit.get_mut(u) {
+                v.push(i);
+            }
+        }
+        let fix = f.unit.and_then(|u| out.units.get(u)).map(|u| Fix {
+            edits: if f.edits.is_empty() {
+                u.edits.clone()
+            } else {
+                f.edits.clone()
+            },
+            applicability: u.applicability,
+        });
+        findings.push(Finding {
+            rule: f.rule,
+            range: f.range,
+            severity: f.severity,
+            applicability: f.applicability,
+            message: f.message,
+            fix,
+        });
+    }
+    let units = out
+        .units
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| !silenced_units.contains(i))
+        .map(|(i, u)| (u, std::mem::take(&mut by_unit[i])))
+        .filter(|(_, members)| !members.is_empty())
+        .collect();
+    Checked { findings, units }
+}
+
+fn wanted(a: Applicability, opts: &Options) -> bool {
+    match a {
+        Applicability::Safe => true,
+        Applicability::Unsafe => opts.unsafe_fixes,
+        Applicability::Manual => false,
+    }
+}
+
+/// Chooses the units of one pass: wanted, and not overlapping a unit chosen before.
+fn select(c: &Checked, opts: &Options) -> (Vec<Edit>, Vec<usize>) {
+    let mut edits: Vec<Edit> = Vec::new();
+    let mut members = Vec::new();
+    for (u, m) in &c.units {
+        if !wanted(u.applicability, opts) {
+            continue;
+        }
+        let clash = u
+            .edits
+            .iter()
+            .any(|e| edits.iter().any(|x| edits::overlaps(&x.range, &e.range)));
+        if clash {
+            continue;
+        }
+        edits.extend(u.edits.iter().cloned());
+        members.extend(m.iter().copied());
+    }
+    (edits, members)
+}
+
+pub fn fix(text: &str, opts: &Options) -> Result<FixOutcome, FixError> {
+    let mut cur = text.to_string();
+    let mut applied = Vec::new();
+    let mut converged = false;
+    for _ in 0..MAX_PASSES {
+        let c = check(&cur, opts);
+        let (edits, members) = select(&c, opts);
+        if edits.is_empty() {
+            converged = true;
+            break;
+        }
+        let next = edits::apply(&cur, &edits);
+        for i in members {
+            if let Some(f) = c.findings.get(i) {
+                applied.push(f.clone());
+            }
+        }
+        if next == cur {
+            converged = true;
+            break;
+        }
+        cur = next;
+    }
+    if !converged {
+        return Err(FixError::DidNotConverge {
+            iterations: MAX_PASSES,
+        });
+    }
+    if cur != text {
+        let before = grammar_errors(text).len();
+        let after = grammar_errors(&cur);
+        if after.len() > before {
+            let message = after
+                .first()
+                .map(|e| e.message.clone())
+                .unwrap_or_else(|| "unknown".into());
+            return Err(FixError::IntroducedSyntaxError { message });
+        }
+    }
+    let remaining = check(&cur, opts);
+    let unsafe_skipped = remaining
+        .units
+        .iter()
+        .filter(|(u, _)| u.applicability == Applicability::Unsafe && !opts.unsafe_fixes)
+        .count();
+    Ok(FixOutcome {
+        output: cur,
+        applied,
+        remaining: remaining.findings,
+        unsafe_skipped,
+    })
+}
