@@ -39,7 +39,7 @@ pub struct InvokeOutput {
     pub objects: Vec<Map<String, Value>>,
     pub warnings: Vec<String>,
     /// Non-terminating errors reported in a 200 (`@adminapi.errors`).
-    pub errors: Vec<String>,
+    pub errors: Vec<InvokeError>,
 }
 
 /// A failed call.

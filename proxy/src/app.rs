@@ -1,0 +1,40 @@
+//! Everything a request handler needs, shared across connections.
+
+use std::sync::Arc;
+
+use crate::auth::Authenticator;
+use crate::backend::Backend;
+use crate::catalog::Catalog;
+use crate::config::ProxyConfig;
+use crate::shell::ShellRegistry;
+
+pub struct App {
+    pub config: ProxyConfig,
+    pub auth: Authenticator,
+    pub backend: Arc<dyn Backend>,
+    pub shells: ShellRegistry,
+    pub catalog: &'static Catalog,
+}
+
+impl App {
+    pub fn new(
+        config: ProxyConfig,
+        users: Option<crate::users::Users>,
+        backend: Arc<dyn Backend>,
+    ) -> Arc<Self> {
+        let auth = Authenticator::new(
+            config.identity_mode(),
+            users,
+            config.tenant.clone(),
+            backend.clone(),
+        );
+        let shells = ShellRegistry::new(config.max_shells_per_user, config.idle_timeout);
+        Arc::new(Self {
+            config,
+            auth,
+            backend,
+            shells,
+            catalog: Catalog::builtin(),
+        })
+    }
+}

@@ -1,0 +1,298 @@
+//! WS-Management operations: Create, Command, Send, Receive, Signal, Delete (and Get).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use exomig_codec::wsman::budget::DEFAULT_MAX_ENVELOPE;
+use exomig_codec::wsman::response::{
+    command_response, create_response, delete_response, get_response, receive_response,
+    send_response, signal_response,
+};
+use exomig_codec::wsman::{
+    Body, CommandState, Fault, FaultKind, ReceiveRequest, ReceiveResponse, ReplyTo, Request,
+    ShellCreate, ShellInfo, SignalCode, StreamPacket,
+};
+use uuid::Uuid;
+
+use crate::app::App;
+use crate::auth::Principal;
+use crate::pipeline;
+use crate::query::ConnectionQuery;
+use crate::session::feed;
+use crate::shell::{CreateError, Received, Shell, Target};
+
+/// The `Machine` named in faults.
+const MACHINE: &str = "exomig-proxy";
+/// The resource every legacy client opens.
+const EXCHANGE_RESOURCE: &str = "http://schemas.microsoft.com/powershell/Microsoft.Exchange";
+/// pypsrp's default OperationTimeout, used when a request names none.
+const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::from_secs(20);
+/// Answer a parked Receive this much before the client's OperationTimeout, so the reply is
+/// on the wire before the client gives up on it.
+const TIMEOUT_MARGIN: Duration = Duration::from_millis(500);
+
+pub struct Reply {
+    pub body: String,
+    /// Sent with HTTP 500.
+    pub fault: bool,
+}
+
+impl Reply {
+    fn ok(body: String) -> Self {
+        Self { body, fault: false }
+    }
+
+    fn fault(reply: &ReplyTo, kind: FaultKind) -> Self {
+        Self {
+            body: Fault::new(kind, MACHINE).to_envelope(reply),
+            fault: true,
+        }
+    }
+
+    fn fault_with(reply: &ReplyTo, kind: FaultKind, message: String) -> Self {
+        let mut f = Fault::new(kind, MACHINE);
+        f.message = Some(message);
+        Self {
+            body: f.to_envelope(reply),
+            fault: true,
+        }
+    }
+}
+
+pub async fn dispatch(
+    app: &Arc<App>,
+    principal: Principal,
+    query: ConnectionQuery,
+    peer: SocketAddr,
+    endpoint: &str,
+    raw: &[u8],
+) -> Reply {
+    let text = String::from_utf8_lossy(raw);
+    let request = match Request::parse(&text) {
+        Ok(r) => r,
+        Err(e) => {
+            let id = Request::peek_message_id(&text).unwrap_or_default();
+            let reply = ReplyTo::new(id, Uuid::new_v4());
+            return Reply::fault_with(
+                &reply,
+                FaultKind::InvalidRequest,
+                format!("The request could not be read: {e}"),
+            );
+        }
+    };
+    let reply = ReplyTo::new(request.header.message_id.clone(), Uuid::new_v4());
+    if let Body::Create(create) = &request.body {
+        return create_shell(
+            app, principal, query, peer, endpoint, &request, create, &reply,
+        );
+    }
+    let Some(shell) = request
+        .header
+        .shell_id
+        .as_deref()
+        .and_then(|id| app.shells.get(id, &principal.owner))
+    else {
+        return Reply::fault(&reply, FaultKind::InvalidSelectors);
+    };
+    match &request.body {
+        Body::Command(cl) => {
+            let command_id = cl
+                .command_id
+                .clone()
+                .unwrap_or_else(|| Uuid::new_v4().hyphenated().to_string().to_uppercase());
+            if let Err(e) = feed(app, &shell, &cl.arguments, Some(&command_id)) {
+                return Reply::fault_with(
+                    &reply,
+                    FaultKind::InvalidRequest,
+                    format!("Invalid PSRP data: {e}"),
+                );
+            }
+            Reply::ok(command_response(&reply, &command_id))
+        }
+        Body::Send(send) => {
+            for stream in &send.streams {
+                if let Err(e) = feed(app, &shell, &stream.data, stream.command_id.as_deref()) {
+                    return Reply::fault_with(
+                        &reply,
+                        FaultKind::InvalidRequest,
+                        format!("Invalid PSRP data: {e}"),
+                    );
+                }
+            }
+            Reply::ok(send_response(&reply))
+        }
+        Body::Receive(rr) => receive(app, &shell, &request, rr, &reply).await,
+        Body::Signal(sig) => {
+            let pid = sig
+                .command_id
+                .as_deref()
+                .and_then(|c| shell.lock().pid_for(c));
+            if let Some(pid) = pid {
+                match sig.code {
+                    SignalCode::Terminate => terminate(&shell, pid),
+                    SignalCode::CtrlC => pipeline::stop(&shell, pid),
+                    SignalCode::Other(_) => {}
+                }
+            }
+            // A Terminate for a command that is already gone still succeeds.
+            Reply::ok(signal_response(&reply))
+        }
+        Body::Delete => {
+            app.shells.remove(&shell.id, &principal.owner);
+            tracing::info!(shell = %shell.id, user = %principal.user, "shell deleted");
+            Reply::ok(delete_response(&reply))
+        }
+        Body::Get => Reply::ok(get_response(&reply, &shell.id)),
+        Body::Create(_) | Body::Other => Reply::fault(&reply, FaultKind::ActionNotSupported),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn create_shell(
+    app: &Arc<App>,
+    principal: Principal,
+    query: ConnectionQuery,
+    peer: SocketAddr,
+    endpoint: &str,
+    request: &Request,
+    create: &ShellCreate,
+    reply: &ReplyTo,
+) -> Reply {
+    let shell_id = create
+        .shell_id
+        .clone()
+        .unwrap_or_else(|| Uuid::new_v4().hyphenated().to_string().to_uppercase());
+    let shell = Shell::new(
+        shell_id.clone(),
+        principal.owner.clone(),
+        principal.user.clone(),
+        principal.credential.clone(),
+        query,
+        peer.ip().to_string(),
+    );
+    let shell = match app.shells.insert(shell) {
+        Ok(s) => s,
+        Err(CreateError::Quota(limit)) => {
+            return Reply::fault(
+                reply,
+                FaultKind::QuotaMaxShells {
+                    limit: u32::try_from(limit).unwrap_or(u32::MAX),
+                },
+            )
+        }
+        Err(CreateError::Exists) => {
+            return Reply::fault_with(
+                reply,
+                FaultKind::InvalidRequest,
+                "A shell with this ShellId already exists.".into(),
+            )
+        }
+        Err(CreateError::ShuttingDown) => {
+            return Reply::fault_with(
+                reply,
+                FaultKind::InternalError,
+                "The proxy is shutting down.".into(),
+            )
+        }
+    };
+    if let Err(e) = feed(app, &shell, &create.creation_xml, None) {
+        app.shells.remove(&shell_id, &principal.owner);
+        return Reply::fault_with(
+            reply,
+            FaultKind::InvalidRequest,
+            format!("Invalid creationXml: {e}"),
+        );
+    }
+    tracing::info!(shell = %shell_id, user = %principal.user, "shell created");
+    let info = ShellInfo {
+        shell_id,
+        resource_uri: request
+            .header
+            .resource_uri
+            .clone()
+            .unwrap_or_else(|| EXCHANGE_RESOURCE.to_owned()),
+        address: request
+            .header
+            .to
+            .clone()
+            .unwrap_or_else(|| endpoint.to_owned()),
+        owner: principal.user,
+        client_ip: peer.ip().to_string(),
+        idle_timeout: app.shells.idle_timeout(),
+        input_streams: non_empty(&create.input_streams, "stdin pr"),
+        output_streams: non_empty(&create.output_streams, "stdout"),
+        compression: false,
+    };
+    Reply::ok(create_response(reply, &info))
+}
+
+fn non_empty(value: &str, default: &str) -> String {
+    if value.trim().is_empty() {
+        default.to_owned()
+    } else {
+        value.to_owned()
+    }
+}
+
+fn terminate(shell: &Shell, pid: Uuid) {
+    let mut st = shell.lock();
+    if let Some(slot) = st.pipelines.remove(&pid) {
+        if let Some(t) = slot.task {
+            t.abort();
+        }
+        st.commands.retain(|_, p| *p != pid);
+    }
+}
+
+async fn receive(
+    app: &Arc<App>,
+    shell: &Arc<Shell>,
+    request: &Request,
+    rr: &ReceiveRequest,
+    reply: &ReplyTo,
+) -> Reply {
+    let target = match rr.command_id.as_deref() {
+        None => Target::Pool,
+        Some(c) => match shell.lock().pid_for(c) {
+            Some(pid) => Target::Pipeline(pid),
+            None => return Reply::fault(reply, FaultKind::InvalidSelectors),
+        },
+    };
+    let max_envelope = request
+        .header
+        .max_envelope_size
+        .unwrap_or(DEFAULT_MAX_ENVELOPE);
+    let operation_timeout = request
+        .header
+        .operation_timeout
+        .unwrap_or(DEFAULT_OPERATION_TIMEOUT);
+    let wait = operation_timeout
+        .saturating_sub(TIMEOUT_MARGIN)
+        .min(app.config.max_receive_wait);
+    let command_id_len = rr.command_id.as_deref().map_or(0, str::len);
+    let outcome = shell
+        .receive(target, max_envelope, command_id_len, wait, || {
+            app.shells.is_shutting_down()
+        })
+        .await;
+    match outcome {
+        Received::Data { fragments, done } => {
+            let state = rr.command_id.as_ref().map(|_| {
+                if done {
+                    CommandState::Done { exit_code: Some(0) }
+                } else {
+                    CommandState::Running
+                }
+            });
+            let response = ReceiveResponse {
+                command_id: rr.command_id.clone(),
+                streams: fragments.into_iter().map(StreamPacket::stdout).collect(),
+                state,
+            };
+            Reply::ok(receive_response(reply, &response))
+        }
+        Received::TimedOut => Reply::fault(reply, FaultKind::TimedOut),
+        Received::Gone => Reply::fault(reply, FaultKind::InvalidSelectors),
+    }
+}
