@@ -220,3 +220,19 @@ fn floats_use_xml_spellings() {
     assert_eq!(to_clixml(&Value::Double(1.5)), "<Db>1.5</Db>");
     assert!(matches!(from_clixml("<Db>NaN</Db>"), Ok(Value::Double(f)) if f.is_nan()));
 }
+
+#[test]
+fn enum_and_list_helpers_serialize_like_powershell() {
+    let e = Value::obj(PsObject::enumeration("System.ConsoleColor", "Red", 12));
+    assert_eq!(
+        to_clixml(&e),
+        "<Obj RefId=\"0\"><TN RefId=\"0\"><T>System.ConsoleColor</T><T>System.Enum</T><T>System.ValueType</T>\
+         <T>System.Object</T></TN><ToString>Red</ToString><I32>12</I32></Obj>"
+    );
+    assert_eq!(e.as_i64(), Some(12));
+    let l = Value::obj(PsObject::array_list(vec![Value::str("a")]));
+    assert_eq!(
+        to_clixml(&l),
+        "<Obj RefId=\"0\"><TN RefId=\"0\"><T>System.Collections.ArrayList</T><T>System.Object</T></TN><LST><S>a</S></LST></Obj>"
+    );
+}

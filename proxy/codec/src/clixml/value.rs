@@ -127,6 +127,35 @@ impl PsObject {
         }
     }
 
+    /// An enum value as PowerShell serializes it: `<I32>` wrapped in an object
+    /// whose type chain is the enum type, `System.Enum`, `System.ValueType`,
+    /// `System.Object`, with the label as ToString.
+    pub fn enumeration(enum_type: &str, label: &str, value: i32) -> Self {
+        PsObject {
+            type_names: vec![
+                enum_type.to_owned(),
+                "System.Enum".to_owned(),
+                "System.ValueType".to_owned(),
+                "System.Object".to_owned(),
+            ],
+            to_string: Some(label.to_owned()),
+            base: Some(Value::I32(value)),
+            ..Default::default()
+        }
+    }
+
+    /// A `System.Collections.ArrayList` of the given items.
+    pub fn array_list(items: Vec<Value>) -> Self {
+        PsObject {
+            type_names: vec![
+                "System.Collections.ArrayList".to_owned(),
+                "System.Object".to_owned(),
+            ],
+            container: Some(Container::List(items)),
+            ..Default::default()
+        }
+    }
+
     /// Looks a property up by name, extended first (where PSRP messages put theirs),
     /// then adapted. PowerShell property names are case-insensitive.
     pub fn get(&self, name: &str) -> Option<&Value> {
