@@ -83,7 +83,13 @@ impl TokenSource for ClientSecret {
 
     fn cache_key(&self) -> CacheKey {
         CacheKey {
-            identity: format!("app:{}", self.client_id),
+            // A fingerprint of the secret keeps a rotated or mistyped secret from being
+            // served the token the other secret obtained.
+            identity: format!(
+                "app:{}:{}",
+                self.client_id,
+                super::password::secret_fingerprint(&self.secret)
+            ),
             tenant: self.tenant.clone(),
             scope: self.scope.clone(),
         }

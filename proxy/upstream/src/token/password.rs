@@ -117,7 +117,7 @@ impl TokenSource for Password {
                 "user:{}:{}:{}",
                 self.client_id,
                 self.username.to_lowercase(),
-                password_fingerprint(&self.password)
+                secret_fingerprint(&self.password)
             ),
             tenant: self.tenant.clone(),
             scope: self.scope.clone(),
@@ -129,8 +129,9 @@ impl TokenSource for Password {
     }
 }
 
-/// A one-way fingerprint of the password, so the cache key does not hold the password.
-fn password_fingerprint(password: &SecretString) -> String {
+/// A one-way fingerprint of a secret, so a cache key can tell secrets apart without
+/// holding them.
+pub(super) fn secret_fingerprint(password: &SecretString) -> String {
     use sha2::Digest as _;
     let digest = sha2::Sha256::digest(password.expose_secret().as_bytes());
     digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
