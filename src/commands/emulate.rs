@@ -1,8 +1,176 @@
+//! `exomig emulate`: a local stand-in for Exchange Online's REST API and identity provider
+//! (interfaces.md §2).
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-#[derive(clap::Args)]
-pub struct Args {}
+use anyhow::{bail, Context as _};
+use exomig_emulator::secrecy::SecretString;
+use exomig_emulator::{
+    EmulatorConfig, SigningKeySource, UserAccount, DEFAULT_AUDIENCE, DEFAULT_TENANT_DOMAIN,
+};
 
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`exomig emulate` is not implemented yet")
+/// Environment variable naming a PEM RSA key to sign tokens with instead of a fresh one
+/// (generation is slow in debug builds; tests set it).
+const SIGNING_KEY_ENV: &str = "EXOMIG_EMULATOR_SIGNING_KEY";
+
+#[derive(clap::Args)]
+#[command(after_help = "Examples:\n  \
+exomig emulate --user admin@contoso.onmicrosoft.com:Passw0rd!\n  \
+exomig emulate --listen 127.0.0.1:0 --client-id 3f1d2c4b-5a69-4e7f-8a9b-0c1d2e3f4a5b --client-secret-file secret.txt\n  \
+exomig emulate --seed seed.json --state tenant.json --throttle 60")]
+pub struct Args {
+    /// Address to listen on; port 0 picks a free port (the line printed on stdout names it)
+    #[arg(long, value_name = "ADDR", default_value = exomig_emulator::DEFAULT_LISTEN)]
+    listen: SocketAddr,
+    /// Tenant domain (its GUID is derived from it and printed)
+    #[arg(long, value_name = "DOMAIN", default_value = DEFAULT_TENANT_DOMAIN)]
+    tenant: String,
+    /// App id accepted by the client-credentials grant
+    #[arg(long, value_name = "ID")]
+    client_id: Option<String>,
+    /// File holding the app's client secret (one trailing newline is stripped)
+    #[arg(long, value_name = "FILE")]
+    client_secret_file: Option<PathBuf>,
+    /// PEM certificate whose key signs client assertions (RS256 or PS256)
+    #[arg(long, value_name = "PEM")]
+    client_certificate: Option<PathBuf>,
+    /// An account for the password grant (repeatable)
+    #[arg(long = "user", value_name = "NAME:PASSWORD")]
+    users: Vec<String>,
+    /// Keep the tenant in FILE across restarts (rewritten atomically after every change)
+    #[arg(long, value_name = "FILE")]
+    state: Option<PathBuf>,
+    /// Start from the tenant described in FILE (JSON; see proxy/emulator/README.md)
+    #[arg(long, value_name = "FILE")]
+    seed: Option<PathBuf>,
+    /// Allow N InvokeCommand calls per minute per tenant, then answer 429 with Retry-After
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    throttle: Option<u32>,
+    /// Audience of issued tokens, and the only one accepted
+    #[arg(long, value_name = "AUD", default_value = DEFAULT_AUDIENCE)]
+    audience: String,
+}
+
+/// Strips one trailing LF or CRLF, as the contract says for secrets read from files.
+fn strip_newline(mut secret: String) -> String {
+    if secret.ends_with("\r\n") {
+        secret.truncate(secret.len() - 2);
+    } else if secret.ends_with('\n') {
+        secret.truncate(secret.len() - 1);
+    }
+    secret
+}
+
+fn build_config(args: Args) -> anyhow::Result<EmulatorConfig> {
+    let mut config = EmulatorConfig::new(args.listen).with_tenant(args.tenant);
+    if let Some(id) = args.client_id {
+        config.client_id = id;
+    }
+    if let Some(path) = args.client_secret_file {
+        let secret = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read the client secret file {}", path.display()))?;
+        let secret = strip_newline(secret);
+        if secret.is_empty() {
+            bail!("the client secret file {} is empty", path.display());
+        }
+        config.client_secret = Some(SecretString::from(secret));
+    }
+    if let Some(path) = args.client_certificate {
+        let pem = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read the client certificate {}", path.display()))?;
+        config.client_certificate_pem = Some(pem);
+    }
+    for user in args.users {
+        let Some((name, password)) = user.split_once(':') else {
+            bail!("--user expects NAME:PASSWORD");
+        };
+        if name.is_empty() {
+            bail!("--user expects NAME:PASSWORD with a non-empty NAME");
+        }
+        config.users.push(UserAccount::new(name, password));
+    }
+    config.state_file = args.state;
+    config.seed_file = args.seed;
+    config.throttle_per_minute = args.throttle;
+    config.audience = args.audience.trim_end_matches('/').to_owned();
+    if let Some(path) = std::env::var_os(SIGNING_KEY_ENV) {
+        let path = PathBuf::from(path);
+        let pem = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {SIGNING_KEY_ENV}={}", path.display()))?;
+        config.signing_key = SigningKeySource::Pem(pem);
+    }
+    Ok(config)
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .try_init();
+    let config = build_config(args)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let tenant_id = config.tenant_id;
+        let client_id = config.client_id.clone();
+        let running = exomig_emulator::serve(config, shutdown_signal()).await?;
+        let mut stdout = std::io::stdout().lock();
+        writeln!(
+            stdout,
+            "exomig emulate listening on {base} (tenant id {tenant_id}, client id {client_id}); token: {token}; InvokeCommand: {invoke}",
+            base = running.base_url(),
+            token = running.token_url(),
+            invoke = running.invoke_url(),
+        )?;
+        stdout.flush()?;
+        drop(stdout);
+        running.wait().await?;
+        Ok::<_, anyhow::Error>(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+    tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::strip_newline;
+
+    #[test]
+    fn strips_exactly_one_newline() {
+        assert_eq!(strip_newline("s3cret\r\n".into()), "s3cret");
+        assert_eq!(strip_newline("s3cret\n\n".into()), "s3cret\n");
+        assert_eq!(strip_newline("s3cret".into()), "s3cret");
+    }
 }
