@@ -6,6 +6,19 @@
 
 /// Applies the `_xHHHH_` escape (not XML escaping) to `text`.
 pub fn encode(text: &str) -> String {
+    encode_cow(text).into_owned()
+}
+
+/// [`encode`] without allocating when nothing needs escaping, the common case
+/// for property names and values.
+pub(crate) fn encode_cow(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| c == '_' || needs_escape(c)) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(encode_slow(text))
+}
+
+fn encode_slow(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {

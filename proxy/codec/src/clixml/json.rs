@@ -137,13 +137,25 @@ pub fn json_to_value(v: &Json) -> Value {
 }
 
 fn convert_members(map: &Map<String, Json>) -> Vec<(String, Value)> {
+    // Type hints sit next to their property as `Prop@data.type` (preferred) or
+    // `Prop@odata.type`; collect them in one pass instead of probing per key.
+    let mut hints: Vec<(&str, &str, bool)> = Vec::new();
+    for (k, v) in map {
+        let Some(hint) = v.as_str() else { continue };
+        if let Some(prop) = k.strip_suffix("@data.type") {
+            hints.push((prop, hint, true));
+        } else if let Some(prop) = k.strip_suffix("@odata.type") {
+            hints.push((prop, hint, false));
+        }
+    }
     map.iter()
         .filter(|(k, _)| !k.contains('@'))
         .map(|(k, v)| {
-            let hint = map
-                .get(&format!("{k}@data.type"))
-                .or_else(|| map.get(&format!("{k}@odata.type")))
-                .and_then(Json::as_str);
+            let hint = hints
+                .iter()
+                .filter(|(p, _, _)| p == k)
+                .max_by_key(|(_, _, preferred)| *preferred)
+                .map(|(_, h, _)| *h);
             (k.clone(), convert(v, hint))
         })
         .collect()

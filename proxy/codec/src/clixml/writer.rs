@@ -75,7 +75,7 @@ impl Writer {
         self.out.push_str(tag);
         if let Some(n) = name {
             self.out.push_str(" N=\"");
-            self.out.push_str(&xml_text::escape(&escape::encode(n)));
+            self.out.push_str(&xml_text::escape(&escape::encode_cow(n)));
             self.out.push('"');
         }
     }
@@ -92,7 +92,8 @@ impl Writer {
         self.open(tag, name);
         self.out.push('>');
         if clixml_escape {
-            self.out.push_str(&xml_text::escape(&escape::encode(text)));
+            self.out
+                .push_str(&xml_text::escape(&escape::encode_cow(text)));
         } else {
             self.out.push_str(&xml_text::escape(text));
         }
