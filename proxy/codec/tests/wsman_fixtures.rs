@@ -253,3 +253,58 @@ fn malformed_envelopes_are_errors_not_panics() {
     assert!(Request::parse(&broken).is_err());
     assert!(Request::peek_message_id(&broken).is_some_and(|id| id.starts_with("uuid:")));
 }
+
+#[test]
+fn send_with_several_streams_keeps_order() {
+    let xml = fixture("pypsrp_send.xml").replace(
+        "</rsp:Send>",
+        "<rsp:Stream Name=\"pr\">AQI=</rsp:Stream><rsp:Stream Name=\"stdin\" CommandId=\"X\">Aw==</rsp:Stream></rsp:Send>",
+    );
+    let r = Request::parse(&xml).expect("parse");
+    let Body::Send(s) = &r.body else {
+        panic!("send")
+    };
+    let got: Vec<(&str, Option<&str>, &[u8])> = s
+        .streams
+        .iter()
+        .map(|s| (s.name.as_str(), s.command_id.as_deref(), s.data.as_slice()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("stdin", Some(COMMAND_ID), b"\x00\x01payload".as_slice()),
+            ("pr", None, &[1, 2][..]),
+            ("stdin", Some("X"), &[3][..]),
+        ]
+    );
+}
+
+#[test]
+fn unknown_action_is_reported_not_rejected() {
+    let xml = fixture("pypsrp_delete.xml").replace(
+        "http://schemas.xmlsoap.org/ws/2004/09/transfer/Delete",
+        "http://schemas.xmlsoap.org/ws/2004/09/enumeration/Enumerate",
+    );
+    let r = Request::parse(&xml).expect("parse");
+    assert!(matches!(r.operation, Operation::Other(ref a) if a.ends_with("/Enumerate")));
+    assert_eq!(r.body, Body::Other);
+}
+
+proptest::proptest! {
+    #[test]
+    fn parser_never_panics_on_damaged_fixtures(
+        which in 0usize..4,
+        cuts in proptest::collection::vec((proptest::prelude::any::<proptest::sample::Index>(), 0usize..16), 1..6),
+    ) {
+        let name = ["pypsrp_create.xml", "pypsrp_command.xml", "pypsrp_send.xml", "windows_create.xml"][which];
+        let mut bytes = fixture(name).into_bytes();
+        for (at, len) in cuts {
+            let start = at.index(bytes.len());
+            let end = (start + len).min(bytes.len());
+            bytes.drain(start..end);
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        let _ = Request::parse(&text);
+        let _ = Request::peek_message_id(&text);
+    }
+}

@@ -183,4 +183,18 @@ mod tests {
         assert!(!m.message_type.is_known());
         assert_eq!(m.message_type.to_string(), "0x0000DEAD");
     }
+
+    proptest::proptest! {
+        #[test]
+        fn parse_and_decode_never_panic(
+            t in proptest::sample::select(vec![0x0001_0002u32, 0x0001_0004, 0x0002_1006, 0x0002_100A, 0x0004_1002, 0x0002_1002, 0x0002_1101]),
+            body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200),
+        ) {
+            let mut bytes = Message::to_client(MessageType(t), Uuid::nil(), Uuid::nil(), Vec::new()).to_bytes();
+            bytes.extend(body);
+            if let Ok(m) = Message::parse(&bytes) {
+                let _ = crate::psrp::ClientMessage::decode(&m);
+            }
+        }
+    }
 }
