@@ -26,3 +26,4 @@ pub use app::App;
 pub use config::ProxyConfig;
 pub use server::Server;
 pub mod tls;
+pub mod metrics;
