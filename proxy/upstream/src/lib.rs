@@ -18,8 +18,8 @@ pub use backoff::{Backoff, InvalidBackoff};
 pub use cache::{CacheStats, RefreshPolicy, TokenCache};
 pub use cloud::{Endpoints, Environment, UnknownEnvironment};
 pub use rest::{
-    Anchor, CallContext, CmdletError, CmdletResult, ErrorCategory, ExoClient, ExoClientConfig,
-    ExoError, ParamValue, Parameters, RetryPolicy,
+    Anchor, CallContext, ClientStats, CmdletError, CmdletResult, ErrorCategory, ExoClient,
+    ExoClientConfig, ExoError, Paging, ParamValue, Parameters, RetryPolicy, TimeoutPolicy,
 };
 pub use secret::{read_secret_file, strip_one_newline};
 pub use token::{AccessToken, FetchOptions, TokenError, TokenSource};

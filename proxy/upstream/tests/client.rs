@@ -181,7 +181,7 @@ async fn refuses_next_links_to_other_hosts() {
         .invoke(
             &ctx(Arc::new(ScriptedSource::fixed("tok"))),
             "Get-Mailbox",
-            &Parameters::new(),
+            &Parameters::new().with("ResultSize", "Unlimited"),
         )
         .await
         .expect_err("foreign link");
@@ -592,6 +592,94 @@ fn invoke_url_and_bad_upstreams() {
             .as_str(),
         "https://outlook.office365.com/adminapi/beta/contoso.onmicrosoft.com/InvokeCommand"
     );
-    assert!(ExoClient::new("not a url", Arc::new(TokenCache::default())).is_err());
-    assert!(ExoClient::new("ftp://host", Arc::new(TokenCache::default())).is_err());
+    assert!(matches!(
+        ExoClient::new("not a url", Arc::new(TokenCache::default())),
+        Err(ExoError::Config(_))
+    ));
+    assert!(matches!(
+        ExoClient::new("ftp://host", Arc::new(TokenCache::default())),
+        Err(ExoError::Config(_))
+    ));
+}
+
+/// Pages of 10 objects forever (each page links to the next).
+fn endless(request: &Recorded, _: usize) -> Reply {
+    let page: usize = request
+        .target
+        .split("skiptoken=")
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    let values = (page * 10..page * 10 + 10).map(mailbox).collect();
+    let next = format!("/adminapi/beta/t/InvokeCommand?$skiptoken={}", page + 1);
+    Reply::page(values, Some(next), &[])
+}
+
+#[tokio::test]
+async fn paging_follows_result_size_like_the_module() {
+    let server = MockServer::start(endless).await;
+    let context = ctx(Arc::new(ScriptedSource::fixed("t")));
+
+    let first_only = client(&server)
+        .invoke(&context, "Get-Mailbox", &Parameters::new())
+        .await
+        .expect("ok");
+    assert_eq!(
+        (first_only.pages, first_only.objects.len()),
+        (1, 10),
+        "no ResultSize: one page"
+    );
+
+    let upto = client(&server)
+        .invoke(
+            &context,
+            "Get-Mailbox",
+            &Parameters::new().with("ResultSize", 25i64),
+        )
+        .await
+        .expect("ok");
+    assert_eq!(
+        (upto.pages, upto.objects.len()),
+        (3, 25),
+        "ResultSize 25: three pages, truncated"
+    );
+    assert_eq!(upto.objects.last(), Some(&mailbox(24)));
+
+    let all_config = ExoClientConfig {
+        page_all_without_result_size: true,
+        max_pages: 4,
+        ..fast_config()
+    };
+    let capped = client(&server)
+        .with_config(all_config)
+        .invoke(&context, "Get-Mailbox", &Parameters::new())
+        .await
+        .expect("ok");
+    assert_eq!(
+        (capped.pages, capped.objects.len()),
+        (4, 40),
+        "follows pages up to max_pages"
+    );
+}
+
+#[tokio::test]
+async fn stats_count_requests_retries_and_throttling() {
+    let server = MockServer::start(|_, i| match i {
+        0 => Reply::exo_error(429, "", "ThrottlingException", "wait").header("Retry-After", "0"),
+        1 => Reply::text(503, "busy"),
+        _ => Reply::page(vec![], None, &[]),
+    })
+    .await;
+    let client = client(&server);
+    let clone = client.clone();
+    clone
+        .invoke(
+            &ctx(Arc::new(ScriptedSource::fixed("t"))),
+            "Get-Mailbox",
+            &Parameters::new(),
+        )
+        .await
+        .expect("ok");
+    let stats = client.stats();
+    assert_eq!((stats.requests, stats.retries, stats.throttled), (3, 2, 1));
 }

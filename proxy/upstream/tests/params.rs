@@ -167,3 +167,27 @@ fn result_size_reads_numbers_and_ignores_unlimited() {
     );
     assert_eq!(Parameters::new().result_size(), None);
 }
+
+#[test]
+fn floats_and_paging_modes() {
+    use exomig_upstream::Paging;
+    let params = Parameters::new()
+        .with("Ratio", 0.5f64)
+        .with("Bad", f64::NAN);
+    let json = params.to_json();
+    assert_eq!(json["Ratio"], json!(0.5));
+    assert_eq!(json["Bad"], json!(null));
+    assert_eq!(Parameters::new().paging(), Paging::FirstPage);
+    assert_eq!(
+        Parameters::new().with("ResultSize", "unlimited").paging(),
+        Paging::All
+    );
+    assert_eq!(
+        Parameters::new().with("ResultSize", 7i64).paging(),
+        Paging::UpTo(7)
+    );
+    assert_eq!(
+        Parameters::new().with("ResultSize", "oops").paging(),
+        Paging::All
+    );
+}

@@ -1,5 +1,6 @@
 //! Sends one cmdlet invocation: headers, retries, claims challenges, paging.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,7 +13,7 @@ use uuid::Uuid;
 
 use super::context::CallContext;
 use super::error::{CmdletError, ExoError};
-use super::params::Parameters;
+use super::params::{Paging, Parameters};
 use super::response::{absorb_page, CmdletResult};
 use super::retry::{
     is_idempotent, parse_claims_challenge, parse_retry_after, RetryPolicy, TimeoutPolicy,
@@ -32,6 +33,9 @@ pub struct ExoClientConfig {
     pub max_pages: u32,
     /// `X-ClientApplication` header.
     pub client_application: String,
+    /// Without `ResultSize` the module fetches one page only (and the service warns that
+    /// more exist); `true` follows every page instead.
+    pub page_all_without_result_size: bool,
 }
 
 impl Default for ExoClientConfig {
@@ -42,8 +46,27 @@ impl Default for ExoClientConfig {
             page_size: 1000,
             max_pages: 100_000,
             client_application: "exomig".to_owned(),
+            page_all_without_result_size: false,
         }
     }
+}
+
+/// Upstream traffic counters, e.g. for Prometheus.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ClientStats {
+    /// HTTP requests sent (pages, retries and redirects included).
+    pub requests: u64,
+    /// Requests repeated because of a retryable answer or connection failure.
+    pub retries: u64,
+    /// 429 answers received.
+    pub throttled: u64,
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    requests: AtomicU64,
+    retries: AtomicU64,
+    throttled: AtomicU64,
 }
 
 /// Redirects followed per request (regional backends, exo-rest.md §3.9).
@@ -56,6 +79,7 @@ pub struct ExoClient {
     upstream: Url,
     tokens: Arc<TokenCache>,
     config: Arc<ExoClientConfig>,
+    counters: Arc<Counters>,
 }
 
 impl ExoClient {
@@ -63,9 +87,9 @@ impl ExoClient {
     /// or an emulator); tokens are taken from `tokens` for the call context's credentials.
     pub fn new(upstream: &str, tokens: Arc<TokenCache>) -> Result<Self, ExoError> {
         let upstream = Url::parse(upstream)
-            .map_err(|e| ExoError::InvalidResponse(format!("upstream URL `{upstream}`: {e}")))?;
+            .map_err(|e| ExoError::Config(format!("upstream URL `{upstream}`: {e}")))?;
         if !matches!(upstream.scheme(), "http" | "https") || upstream.host_str().is_none() {
-            return Err(ExoError::InvalidResponse(format!(
+            return Err(ExoError::Config(format!(
                 "upstream URL `{upstream}` must be http(s) with a host"
             )));
         }
@@ -81,6 +105,7 @@ impl ExoClient {
             upstream,
             tokens,
             config: Arc::new(ExoClientConfig::default()),
+            counters: Arc::default(),
         })
     }
 
@@ -101,7 +126,7 @@ impl ExoClient {
     pub fn invoke_url(&self, tenant: &str) -> Result<Url, ExoError> {
         let mut url = self.upstream.clone();
         url.path_segments_mut()
-            .map_err(|()| ExoError::InvalidResponse("upstream URL cannot have a path".into()))?
+            .map_err(|()| ExoError::Config("upstream URL cannot have a path".into()))?
             .pop_if_empty()
             .extend(["adminapi", "beta", tenant, "InvokeCommand"]);
         Ok(url)
@@ -118,7 +143,7 @@ impl ExoClient {
             "CmdletInput": { "CmdletName": cmdlet, "Parameters": params.to_json() }
         });
         let body =
-            serde_json::to_vec(&body).map_err(|e| ExoError::InvalidResponse(e.to_string()))?;
+            serde_json::to_vec(&body).map_err(|e| ExoError::InvalidRequest(e.to_string()))?;
         let client_request_id = Uuid::new_v4();
         let page_size = ctx
             .page_size
@@ -135,22 +160,45 @@ impl ExoClient {
             ..CmdletResult::default()
         };
         let mut url = self.invoke_url(&ctx.tenant)?;
+        let paging = match params.paging() {
+            Paging::FirstPage if self.config.page_all_without_result_size => Paging::All,
+            other => other,
+        };
         loop {
             let (status, page) = self.send(ctx, cmdlet, url, &headers, &body).await?;
             let next =
                 absorb_page(&mut result, status, &page).map_err(ExoError::InvalidResponse)?;
+            let wanted_more = match paging {
+                Paging::FirstPage => false,
+                Paging::All => true,
+                Paging::UpTo(n) => (result.objects.len() as u64) < n,
+            };
             match next.next_link {
-                Some(link) if result.pages < self.config.max_pages => {
+                Some(link) if wanted_more && result.pages < self.config.max_pages => {
                     url = self.follow_target(&link)?;
                 }
-                Some(_) => {
+                Some(_) if wanted_more => {
                     tracing::warn!(cmdlet, pages = result.pages, "page limit reached; stopping");
                     break;
                 }
-                None => break,
+                _ => break,
             }
         }
+        if let Paging::UpTo(n) = paging {
+            result
+                .objects
+                .truncate(usize::try_from(n).unwrap_or(usize::MAX));
+        }
         Ok(result)
+    }
+
+    /// Counters for metrics since the client was created (shared by its clones).
+    pub fn stats(&self) -> ClientStats {
+        ClientStats {
+            requests: self.counters.requests.load(Ordering::Relaxed),
+            retries: self.counters.retries.load(Ordering::Relaxed),
+            throttled: self.counters.throttled.load(Ordering::Relaxed),
+        }
     }
 
     fn static_headers(
@@ -162,7 +210,7 @@ impl ExoClient {
     ) -> Result<HeaderMap, ExoError> {
         let value = |text: &str| {
             HeaderValue::from_str(text).map_err(|_| {
-                ExoError::InvalidResponse(format!("value not valid in a header: {text:?}"))
+                ExoError::InvalidRequest(format!("value not valid in a header: {text:?}"))
             })
         };
         let mut headers = HeaderMap::new();
@@ -244,9 +292,10 @@ impl ExoClient {
             };
             let mut auth =
                 HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| {
-                    ExoError::InvalidResponse("token has characters not allowed in a header".into())
+                    ExoError::InvalidRequest("token has characters not allowed in a header".into())
                 })?;
             auth.set_sensitive(true);
+            self.counters.requests.fetch_add(1, Ordering::Relaxed);
             let sent = self
                 .http
                 .post(url.clone())
@@ -270,6 +319,7 @@ impl ExoClient {
                     if (e.is_connect() || idempotent) && retries < policy.max_retries {
                         tokio::time::sleep(policy.backoff(retries)).await;
                         retries += 1;
+                        self.counters.retries.fetch_add(1, Ordering::Relaxed);
                         continue;
                     }
                     return Err(ExoError::Transport(error_chain(&e)));
@@ -336,6 +386,7 @@ impl ExoClient {
                     return Err(ExoError::Cmdlet(error));
                 }
                 StatusCode::TOO_MANY_REQUESTS => {
+                    self.counters.throttled.fetch_add(1, Ordering::Relaxed);
                     if !can_retry {
                         return Err(ExoError::Throttled {
                             attempts: retries + 1,
@@ -347,11 +398,13 @@ impl ExoClient {
                     tracing::info!(cmdlet, ?delay, "throttled (429); waiting");
                     tokio::time::sleep(delay).await;
                     retries += 1;
+                    self.counters.retries.fetch_add(1, Ordering::Relaxed);
                 }
                 // 503: the front end refused the request, so the cmdlet did not run.
                 StatusCode::SERVICE_UNAVAILABLE if can_retry => {
                     tokio::time::sleep(policy.delay(retries, retry_after)).await;
                     retries += 1;
+                    self.counters.retries.fetch_add(1, Ordering::Relaxed);
                 }
                 // 504 and transient exceptions: the cmdlet may have run; reads only.
                 _ if can_retry
@@ -360,6 +413,7 @@ impl ExoClient {
                 {
                     tokio::time::sleep(policy.delay(retries, retry_after)).await;
                     retries += 1;
+                    self.counters.retries.fetch_add(1, Ordering::Relaxed);
                 }
                 _ => return Err(ExoError::Cmdlet(error)),
             }

@@ -380,6 +380,12 @@ pub enum ExoError {
     /// The per-cmdlet timeout elapsed.
     #[error("{cmdlet} timed out after {after:?}")]
     Timeout { cmdlet: String, after: Duration },
+    /// The client is misconfigured (bad upstream URL).
+    #[error("upstream client configuration: {0}")]
+    Config(String),
+    /// The call cannot be sent as given (a cmdlet name or token not valid in a header).
+    #[error("cannot build the request: {0}")]
+    InvalidRequest(String),
     /// A 2xx answer that is not the InvokeCommand response shape.
     #[error("unexpected upstream response: {0}")]
     InvalidResponse(String),
@@ -406,6 +412,8 @@ impl ExoError {
             ExoError::Transport(_) => ErrorCategory::ConnectionError,
             ExoError::Timeout { .. } => ErrorCategory::OperationTimeout,
             ExoError::InvalidResponse(_) => ErrorCategory::InvalidResult,
+            ExoError::Config(_) => ErrorCategory::NotSpecified,
+            ExoError::InvalidRequest(_) => ErrorCategory::InvalidArgument,
             ExoError::ForeignNextLink(_) => ErrorCategory::SecurityError,
         }
     }

@@ -7,10 +7,10 @@ mod params;
 mod response;
 mod retry;
 
-pub use client::{ExoClient, ExoClientConfig};
+pub use client::{ClientStats, ExoClient, ExoClientConfig};
 pub use context::{Anchor, CallContext, APP_ANCHOR_MAILBOX};
 pub use error::{CmdletError, ErrorCategory, ExoError, TRANSIENT_EXCEPTIONS};
-pub use params::{format_datetime, rewrite_filter_booleans, ParamValue, Parameters};
+pub use params::{format_datetime, rewrite_filter_booleans, Paging, ParamValue, Parameters};
 pub use response::CmdletResult;
 pub use retry::{
     is_idempotent, parse_claims_challenge, parse_retry_after, RetryPolicy, TimeoutPolicy,

@@ -20,6 +20,8 @@ pub enum ParamValue {
     Switch(bool),
     Bool(bool),
     Int(i64),
+    /// `double`; a non-finite value is sent as `null` (JSON has no NaN or infinity).
+    Float(f64),
     String(String),
     /// `string[]`, `int[]`, `hashtable[]`, … An array of hashtables or byte arrays gets its
     /// `<Param>@odata.type` collection annotation.
@@ -51,6 +53,12 @@ impl From<i64> for ParamValue {
     }
 }
 
+impl From<f64> for ParamValue {
+    fn from(value: f64) -> Self {
+        ParamValue::Float(value)
+    }
+}
+
 impl From<bool> for ParamValue {
     fn from(value: bool) -> Self {
         ParamValue::Bool(value)
@@ -67,6 +75,17 @@ impl<T: Into<ParamValue>> From<Vec<T>> for ParamValue {
     fn from(values: Vec<T>) -> Self {
         ParamValue::Array(values.into_iter().map(Into::into).collect())
     }
+}
+
+/// How many pages a call fetches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Paging {
+    /// No `ResultSize`: one page, and the service's "more results available" warning.
+    FirstPage,
+    /// `ResultSize Unlimited`: every page.
+    All,
+    /// A numeric `ResultSize`: pages until that many objects, then truncated to it.
+    UpTo(u64),
 }
 
 /// Named parameters of one cmdlet call, in the order given. Setting a name again (compared
@@ -152,13 +171,24 @@ impl Parameters {
         out
     }
 
-    /// Page size implied by a numeric `ResultSize` (the module asks for
-    /// min(ResultSize, PageSize) per page).
+    /// A numeric `ResultSize`: the page size is min(ResultSize, PageSize) and paging stops
+    /// once that many objects arrived.
     pub fn result_size(&self) -> Option<u64> {
         match self.get("ResultSize") {
             Some(ParamValue::Int(n)) => u64::try_from(*n).ok(),
             Some(ParamValue::String(s)) => s.trim().parse().ok(),
             _ => None,
+        }
+    }
+
+    /// How far to follow `@odata.nextLink`, as the module does (exo-rest.md §3.4).
+    pub fn paging(&self) -> Paging {
+        match self.get("ResultSize") {
+            None => Paging::FirstPage,
+            Some(ParamValue::String(s)) if s.trim().eq_ignore_ascii_case("Unlimited") => {
+                Paging::All
+            }
+            Some(_) => self.result_size().map_or(Paging::All, Paging::UpTo),
         }
     }
 }
@@ -199,6 +229,7 @@ fn encode(value: &ParamValue) -> Value {
     match value {
         ParamValue::Switch(on) | ParamValue::Bool(on) => Value::Bool(*on),
         ParamValue::Int(n) => Value::from(*n),
+        ParamValue::Float(x) => serde_json::Number::from_f64(*x).map_or(Value::Null, Value::Number),
         ParamValue::String(text) => Value::from(text.as_str()),
         ParamValue::Array(items) => Value::Array(items.iter().map(encode).collect()),
         ParamValue::Hashtable(entries) => {
