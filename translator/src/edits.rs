@@ -97,7 +97,10 @@ pub fn delete_stmt(src: &str, range: Range<usize>) -> Edit {
     let before = &src[ls..range.start];
     let after = &src[range.end..le];
     let blank = |s: &str| s.chars().all(|c| c == ' ' || c == '\t' || c == '\u{feff}');
-    if blank(before) && blank(after) {
+    // A statement terminated by its own `;` still owns the whole line.
+    let after_own = after.trim_start_matches([' ', '\t']);
+    let after_own = after_own.strip_prefix(';').unwrap_or(after_own);
+    if blank(before) && blank(after_own) {
         let t = term_len(src, le);
         if t > 0 {
             return Edit {

@@ -33,6 +33,8 @@ pub struct GroupInfo {
     pub prefix: Option<String>,
     pub unit: Option<usize>,
     pub cleanups: Vec<Range<usize>>,
+    /// Import and cleanup statements (shared ones tie groups together).
+    pub members: Vec<Range<usize>>,
 }
 
 /// Where a hashtable parameter came from, so the entry can be edited in place.
@@ -71,6 +73,8 @@ struct Splat<'a> {
     var: &'a VarRef,
     /// Why the hashtable cannot be edited in place (its entries still classify the call).
     not_editable: Option<String>,
+    /// `$p += @{…}` statements with the ranges of their entries.
+    plus: Vec<(Range<usize>, Vec<Range<usize>>)>,
     /// Entry lines of literal hashtables (for indentation of inserted entries).
     entry_indent: Option<String>,
     entries_params: Vec<PSrc<'a>>,
@@ -93,6 +97,7 @@ pub fn run(a: &mut Analyzer) -> Summary {
     for i in sites {
         connection(a, i, &mut sum, checks);
     }
+    merge_shared(a, &mut sum);
     merge_cleanups(a, &sum);
     for i in 0..a.ix.cmds.len() {
         let c = a.ix.cmds[i].cmd;
@@ -453,16 +458,29 @@ fn connection(a: &mut Analyzer, site_idx: usize, sum: &mut Summary, session_chec
 
     // Credential reuse across EXO + SCC (B4).
     if let Some(c) = cred.and_then(|c| c.as_var()) {
-        let reused = ix
-            .cmds
-            .iter()
-            .filter(|s| s.cmd.is("New-PSSession") && !std::ptr::eq(s.cmd, cmd))
-            .any(|s| {
-                bind(s.cmd, bind::NEW_PSSESSION)
-                    .value("Credential")
-                    .and_then(|v| v.as_var())
-                    .is_some_and(|v| v.key() == c.key())
-            });
+        // The same definition (not just the same name) must reach both calls.
+        let defs_at = |pos: usize, ctx: &super::index::Ctx| -> Vec<usize> {
+            ix.reaching(&c.key(), pos, ctx)
+                .iter()
+                .map(|d| d.pos)
+                .collect()
+        };
+        let mine = defs_at(c.range.start, &site.ctx);
+        let reused = !mine.is_empty()
+            && ix
+                .cmds
+                .iter()
+                .filter(|s| s.cmd.is("New-PSSession") && !std::ptr::eq(s.cmd, cmd))
+                .filter_map(|s| {
+                    bind(s.cmd, bind::NEW_PSSESSION)
+                        .value("Credential")
+                        .map(|v| (v, s))
+                })
+                .any(|(v, s)| {
+                    v.as_var().is_some_and(|v| {
+                        v.key() == c.key() && defs_at(v.range.start, &s.ctx) == mine
+                    })
+                });
         if reused && matches!(a.opts.auth, AuthPolicy::Credential) {
             g.notes.push(format!("{} feeds more than one Connect call, and the module empties the password after a Connect completes: the second may need a fresh credential", a.text(&c.range)));
         }
@@ -574,6 +592,12 @@ fn connection(a: &mut Analyzer, site_idx: usize, sum: &mut Summary, session_chec
         prefix: g.prefix.clone(),
         unit,
         cleanups: g.cleanup_stmts.clone(),
+        members: g
+            .import_stmts
+            .iter()
+            .chain(g.cleanup_stmts.iter())
+            .cloned()
+            .collect(),
     });
     sum.claimed.push(creation_range.clone());
     sum.claimed.extend(g.cleanup_stmts.iter().cloned());
@@ -835,13 +859,25 @@ fn is_ref_to(e: &Expr, r: &Range<usize>) -> bool {
 }
 
 fn uses(a: &Analyzer, site: &CmdSite, t: &Target, g: &mut GroupBuild) {
+    uses_in(a, site.stmt.range.end, &site.ctx, t, g, 0);
+}
+
+/// Follows the session held by `t` from position `end` on, in the scope of `ctx`.
+fn uses_in(
+    a: &Analyzer,
+    end: usize,
+    ctx: &super::index::Ctx,
+    t: &Target,
+    g: &mut GroupBuild,
+    depth: usize,
+) {
     let ix = a.ix;
     match t {
         Target::Nested(_) => {}
         Target::Slot(text) => {
             // Only imports and cleanups naming the same slot are followed.
             for s in &ix.cmds {
-                if s.cmd.range.start <= site.stmt.range.end {
+                if s.cmd.range.start <= end {
                     continue;
                 }
                 let spec = if s.cmd.is("Import-PSSession") {
@@ -868,8 +904,8 @@ fn uses(a: &Analyzer, site: &CmdSite, t: &Target, g: &mut GroupBuild) {
             let next_def = ix
                 .defs
                 .iter()
-                .filter(|d| d.key == *key && d.pos >= *after && d.ctx.func == site.ctx.func && matches!(d.value, DefValue::Pipe(_)))
-                .filter(|d| d.ctx.encloses(&site.ctx) || d.ctx.blocks.starts_with(&site.ctx.blocks))
+                .filter(|d| d.key == *key && d.pos >= *after && d.ctx.func == ctx.func && matches!(d.value, DefValue::Pipe(_)))
+                .filter(|d| d.ctx.encloses(ctx) || d.ctx.blocks.starts_with(&ctx.blocks))
                 .filter(|d| match &d.value {
                     DefValue::Pipe(p) => !matches!(p.elems.as_slice(), [Elem::Expr(Expr { kind: ExprKind::Var(v), .. })] if v.name == "null"),
                     _ => true,
@@ -885,7 +921,7 @@ fn uses(a: &Analyzer, site: &CmdSite, t: &Target, g: &mut GroupBuild) {
                 {
                     continue;
                 }
-                if !scoped && r.ctx.func != site.ctx.func {
+                if !scoped && r.ctx.func != ctx.func {
                     continue;
                 }
                 if handled
@@ -896,7 +932,7 @@ fn uses(a: &Analyzer, site: &CmdSite, t: &Target, g: &mut GroupBuild) {
                 }
                 let rr = r.var.range.clone();
                 if r.returned {
-                    g.manual.push("the session is returned from a function; migrate the caller's import with it by hand".into());
+                    returned_session(a, r, ctx, g, depth);
                     continue;
                 }
                 if r.in_string {
@@ -1364,6 +1400,7 @@ fn splat<'a>(a: &Analyzer<'_, 'a>, v: &'a VarRef, site: &CmdSite<'a>) -> Result<
         .ok_or("the splatted hashtable is not defined in this scope")?;
     let mut stmts = vec![base.stmt.range.clone()];
     let mut entries: Vec<PSrc<'a>> = Vec::new();
+    let mut plus = Vec::new();
     let mut entry_indent = None;
     let hash_entries = |e: &'a Expr| -> Option<&'a Vec<HashEntry>> {
         match &e.unparen().kind {
@@ -1411,6 +1448,10 @@ fn splat<'a>(a: &Analyzer<'_, 'a>, v: &'a VarRef, site: &CmdSite<'a>) -> Result<
         };
         let h = hash_entries(x).ok_or("the hashtable is extended with a non-literal")?;
         push_hash(h, &mut entries);
+        plus.push((
+            d.stmt.range.clone(),
+            h.iter().map(|e| e.range.clone()).collect(),
+        ));
         stmts.push(d.stmt.range.clone());
     }
     // `.Add(k, v)` and `$p[k] = v` statements between the definition and the call.
@@ -1504,6 +1545,7 @@ fn splat<'a>(a: &Analyzer<'_, 'a>, v: &'a VarRef, site: &CmdSite<'a>) -> Result<
     Ok(Splat {
         var: v,
         not_editable,
+        plus,
         entry_indent,
         entries_params: entries,
     })
@@ -1623,6 +1665,17 @@ fn splat_edits(
         }
     }
     // A `+=` statement whose entries all went: delete it whole.
+    for (stmt, entries) in &sp.plus {
+        let all_dropped = entries.iter().all(|r| {
+            edits.iter().any(|e| {
+                e.replacement.is_empty() && e.range.start <= r.start && r.end <= e.range.end
+            })
+        });
+        if all_dropped && !entries.is_empty() {
+            edits.retain(|e| !(stmt.start <= e.range.start && e.range.end <= stmt.end));
+            edits.push(delete_stmt(a.src, stmt.clone()));
+        }
+    }
     (edits, ok)
 }
 
@@ -1726,5 +1779,165 @@ fn merge_cleanups(a: &mut Analyzer, sum: &Summary) {
                 f.applicability = f.applicability.max(appl);
             }
         }
+    }
+}
+
+/// Creations that share an import or cleanup (a session assigned in both branches of an `if`)
+/// form one group (B1): rewritten together, or all left alone when one of them cannot be.
+fn merge_shared(a: &mut Analyzer, sum: &mut Summary) {
+    let n = sum.online.len();
+    let mut comp: Vec<usize> = (0..n).collect();
+    fn root(c: &[usize], mut i: usize) -> usize {
+        while c[i] != i {
+            i = c[i];
+        }
+        i
+    }
+    for i in 0..n {
+        for j in i + 1..n {
+            let shared = sum.online[i]
+                .members
+                .iter()
+                .any(|m| sum.online[j].members.contains(m));
+            if shared {
+                let (ri, rj) = (root(&comp, i), root(&comp, j));
+                if ri != rj {
+                    comp[rj] = ri;
+                }
+            }
+        }
+    }
+    let mut groups: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
+    for i in 0..n {
+        groups.entry(root(&comp, i)).or_default().push(i);
+    }
+    for members in groups.values().filter(|m| m.len() > 1) {
+        let units: Vec<Option<usize>> = members.iter().map(|&i| sum.online[i].unit).collect();
+        if units.iter().any(|u| u.is_none()) {
+            // One definition is not rewritable: none is.
+            for u in units.into_iter().flatten() {
+                a.out.units[u].edits.clear();
+                for f in &mut a.out.findings {
+                    if f.unit == Some(u) {
+                        f.unit = None;
+                        f.edits.clear();
+                        f.applicability = Applicability::Manual;
+                        if matches!(
+                            f.rule,
+                            Rule::Exo001 | Rule::Exo002 | Rule::Exo005 | Rule::Exo006
+                        ) {
+                            f.message.push_str("; not rewritten: another definition of the same session cannot be rewritten");
+                        }
+                    }
+                }
+            }
+            for &i in members {
+                sum.online[i].unit = None;
+                sum.online[i].applicability = Applicability::Manual;
+            }
+            continue;
+        }
+        let units: Vec<usize> = units.into_iter().flatten().collect();
+        let Some((&first, rest)) = units.split_first() else {
+            continue;
+        };
+        for &u in rest {
+            if u == first {
+                continue;
+            }
+            let mut moved = std::mem::take(&mut a.out.units[u].edits);
+            a.out.units[first].edits.append(&mut moved);
+            let appl = a.out.units[first]
+                .applicability
+                .max(a.out.units[u].applicability);
+            a.out.units[first].applicability = appl;
+            for f in &mut a.out.findings {
+                if f.unit == Some(u) {
+                    f.unit = Some(first);
+                }
+            }
+        }
+        let ok = crate::edits::normalize(&mut a.out.units[first].edits);
+        let appl = a.out.units[first].applicability;
+        for f in &mut a.out.findings {
+            if f.unit == Some(first) {
+                f.applicability = if ok { appl } else { Applicability::Manual };
+                if !ok {
+                    f.unit = None;
+                    f.edits.clear();
+                }
+            }
+        }
+        if !ok {
+            a.out.units[first].edits.clear();
+        }
+        for &i in members {
+            sum.online[i].unit = if ok { Some(first) } else { None };
+            sum.online[i].applicability = if ok { appl } else { Applicability::Manual };
+        }
+    }
+}
+
+/// `return $s` in a function: the callers' imports and cleanups in this file join the group
+/// (B1), which becomes unsafe because the function now returns nothing.
+fn returned_session(
+    a: &Analyzer,
+    r: &super::index::Ref,
+    ctx: &super::index::Ctx,
+    g: &mut GroupBuild,
+    depth: usize,
+) {
+    let why =
+        "the session is returned from a function; migrate the caller's import with it by hand";
+    let Some(fid) = ctx.func else {
+        g.manual.push(why.into());
+        return;
+    };
+    // Only `return $s` itself: anything else built from the session needs a person.
+    let plain = a.ix.stmts.iter().any(|s| match &s.stmt.kind {
+        StmtKind::Flow {
+            keyword,
+            value: Some(p),
+        } => {
+            keyword == "return"
+                && p.assign.is_none()
+                && matches!(p.elems.as_slice(), [Elem::Expr(e)] if e.range == r.var.range)
+        }
+        _ => false,
+    });
+    let fname = a.ix.functions[fid]
+        .name
+        .rsplit(':')
+        .next()
+        .unwrap_or("")
+        .to_string();
+    if !plain || depth > 2 || fname.is_empty() {
+        g.manual.push(why.into());
+        return;
+    }
+    let mut callers = 0;
+    for cs in a.ix.cmds.iter().filter(|c| c.cmd.is(&fname)) {
+        callers += 1;
+        if cs.top && cs.elem == 0 && cs.pipe.elems.len() == 1 {
+            if let Some(v) = cs.pipe.assign.as_ref().and_then(|x| x.target.as_var()) {
+                let t = Target::Var(v.key(), cs.stmt.range.end);
+                uses_in(a, cs.stmt.range.end, &cs.ctx, &t, g, depth + 1);
+                continue;
+            }
+        }
+        if let Some(parent) = cs.parent_cmd.filter(|p| p.is("Import-PSSession")) {
+            if let Some(outer) = a.ix.cmds.iter().find(|s| std::ptr::eq(s.cmd, parent)) {
+                import_site(a, outer, g);
+                continue;
+            }
+        }
+        g.manual.push(format!(
+            "the session returned by {fname} is used in a way that cannot be followed"
+        ));
+    }
+    if callers == 0 {
+        g.manual.push(why.into());
+    } else {
+        g.unsafe_why.push(format!("the session is returned from {fname}, which now returns nothing; its callers' import and cleanup are migrated with it"));
     }
 }

@@ -131,5 +131,14 @@ pub fn analyze(src: &str, parsed: &Parsed, opts: &Options, blocked: &[Range<usiz
     let groups = groups::run(&mut a);
     others::run(&mut a, &groups);
     a.out.findings.sort_by_key(|f| (f.range.start, f.rule));
+    // A statement shared by several definitions of one session is reported once.
+    a.out.findings.dedup_by(|later, kept| {
+        if later.rule == kept.rule && later.range == kept.range {
+            kept.applicability = kept.applicability.max(later.applicability);
+            true
+        } else {
+            false
+        }
+    });
     a.out
 }

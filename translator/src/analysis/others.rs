@@ -102,6 +102,33 @@ fn cleanup_pipelines(a: &mut Analyzer, sum: &Summary) {
         if previous_is_disconnect(a, &stmt) {
             continue;
         }
+        // Next to a group's own cleanup: one Disconnect is enough, this statement goes.
+        let neighbour = sum.online.iter().find_map(|g| {
+            let u = g.unit?;
+            g.cleanups
+                .iter()
+                .any(|c| adjacent(a.src, c, &stmt))
+                .then_some((u, g.applicability))
+        });
+        if let Some((u, appl)) = neighbour {
+            let del = delete_stmt(a.src, stmt.clone());
+            a.out.units[u].edits.push(del.clone());
+            if !crate::edits::normalize(&mut a.out.units[u].edits) {
+                a.out.units[u].edits.retain(|e| *e != del);
+            } else {
+                a.finding(
+                    Rule::Exo004,
+                    stmt.clone(),
+                    stmt.start,
+                    Severity::Warning,
+                    appl,
+                    "this cleanup sits next to the session's own cleanup, which becomes `Disconnect-ExchangeOnline -Confirm:$false`; it is removed".into(),
+                    vec![del],
+                    Some(u),
+                );
+                continue;
+            }
+        }
         let worst = sum
             .online
             .iter()
@@ -596,4 +623,13 @@ fn v1_loader(a: &mut Analyzer) {
             unit,
         );
     }
+}
+
+/// Two statements with only whitespace or `;` between them.
+fn adjacent(src: &str, x: &Range<usize>, y: &Range<usize>) -> bool {
+    let (first, second) = if x.start < y.start { (x, y) } else { (y, x) };
+    first.end <= second.start
+        && src
+            .get(first.end..second.start)
+            .is_some_and(|t| t.chars().all(|c| c.is_whitespace() || c == ';'))
 }
