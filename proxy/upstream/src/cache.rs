@@ -54,6 +54,24 @@ struct Slot {
     state: tokio::sync::Mutex<SlotState>,
 }
 
+/// Entries are pruned when the map reaches this size. Password pass-through creates one
+/// entry per user and password tried, so without pruning a client guessing passwords
+/// would grow the map without bound.
+const PRUNE_THRESHOLD: usize = 1024;
+
+/// Drops entries nobody is using that hold no valid token.
+fn prune(slots: &mut HashMap<CacheKey, Arc<Slot>>) {
+    slots.retain(|_, slot| {
+        if Arc::strong_count(slot) > 1 {
+            return true;
+        }
+        match slot.state.try_lock() {
+            Ok(state) => state.token.as_ref().is_some_and(|t| !t.is_expired()),
+            Err(_) => true,
+        }
+    });
+}
+
 /// Shared token cache; cheap to share behind an `Arc`.
 pub struct TokenCache {
     slots: Mutex<HashMap<CacheKey, Arc<Slot>>>,
@@ -94,7 +112,19 @@ impl TokenCache {
         // A poisoned map only means another thread panicked mid-insert; the map itself is
         // still consistent, so keep using it.
         let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+        if slots.len() >= PRUNE_THRESHOLD && !slots.contains_key(&key) {
+            prune(&mut slots);
+        }
         Arc::clone(slots.entry(key).or_default())
+    }
+
+    /// Number of cache entries (identities × tenants × scopes seen and still held).
+    pub fn len(&self) -> usize {
+        self.slots.lock().map_or(0, |s| s.len())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     fn is_fresh(&self, token: &AccessToken) -> bool {

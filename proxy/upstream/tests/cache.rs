@@ -216,3 +216,27 @@ async fn different_keys_have_different_entries_and_pass_through_is_not_cached() 
         "pass-through is not a refresh"
     );
 }
+
+#[tokio::test]
+async fn entries_without_a_valid_token_are_pruned() {
+    let cache = TokenCache::new(fast_policy(1));
+    let mut kept = ScriptedSource::fixed("kept");
+    kept.key = "kept".into();
+    cache.token(&kept).await.expect("kept");
+    let rejected = TokenError::Rejected {
+        status: Some(400),
+        error: "invalid_grant".into(),
+        description: String::new(),
+    };
+    for n in 0..1500 {
+        let mut guess = ScriptedSource::new(vec![Err(rejected.clone())]);
+        guess.key = format!("guess-{n}");
+        cache.token(&guess).await.expect_err("wrong password");
+    }
+    assert!(cache.len() <= 1024, "map stays bounded: {}", cache.len());
+    assert_eq!(
+        cache.token(&kept).await.expect("still cached").expose(),
+        "kept"
+    );
+    assert_eq!(kept.fetches(), 1, "a valid token survives pruning");
+}

@@ -683,3 +683,26 @@ async fn stats_count_requests_retries_and_throttling() {
     let stats = client.stats();
     assert_eq!((stats.requests, stats.retries, stats.throttled), (3, 2, 1));
 }
+
+#[tokio::test]
+async fn oversized_responses_are_refused() {
+    let server =
+        MockServer::start(|_, _| Reply::page((0..200).map(mailbox).collect(), None, &[])).await;
+    let config = ExoClientConfig {
+        max_response_bytes: 1024,
+        ..fast_config()
+    };
+    let err = client(&server)
+        .with_config(config)
+        .invoke(
+            &ctx(Arc::new(ScriptedSource::fixed("t"))),
+            "Get-Mailbox",
+            &Parameters::new(),
+        )
+        .await
+        .expect_err("too large");
+    assert!(
+        matches!(err, ExoError::InvalidResponse(ref m) if m.contains("1024")),
+        "{err:?}"
+    );
+}

@@ -36,6 +36,8 @@ pub struct ExoClientConfig {
     /// Without `ResultSize` the module fetches one page only (and the service warns that
     /// more exist); `true` follows every page instead.
     pub page_all_without_result_size: bool,
+    /// Largest response body accepted, per page.
+    pub max_response_bytes: usize,
 }
 
 impl Default for ExoClientConfig {
@@ -47,6 +49,7 @@ impl Default for ExoClientConfig {
             max_pages: 100_000,
             client_application: "exomig".to_owned(),
             page_all_without_result_size: false,
+            max_response_bytes: 256 * 1024 * 1024,
         }
     }
 }
@@ -166,8 +169,7 @@ impl ExoClient {
         };
         loop {
             let (status, page) = self.send(ctx, cmdlet, url, &headers, &body).await?;
-            let next =
-                absorb_page(&mut result, status, &page).map_err(ExoError::InvalidResponse)?;
+            let next = absorb_page(&mut result, status, page).map_err(ExoError::InvalidResponse)?;
             let wanted_more = match paging {
                 Paging::FirstPage => false,
                 Paging::All => true,
@@ -341,15 +343,20 @@ impl ExoClient {
                 .get(LOCATION)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned);
-            let bytes = match response.bytes().await {
+            let bytes = match read_body(response, self.config.max_response_bytes).await {
                 Ok(bytes) => bytes,
-                Err(e) if e.is_timeout() => {
+                Err(BodyError::Http(e)) if e.is_timeout() => {
                     return Err(ExoError::Timeout {
                         cmdlet: cmdlet.to_owned(),
                         after: timeout,
                     })
                 }
-                Err(e) => return Err(ExoError::Transport(error_chain(&e))),
+                Err(BodyError::Http(e)) => return Err(ExoError::Transport(error_chain(&e))),
+                Err(BodyError::TooLarge(limit)) => {
+                    return Err(ExoError::InvalidResponse(format!(
+                        "response body larger than {limit} bytes"
+                    )))
+                }
             };
             let code = status.as_u16();
 
@@ -419,6 +426,30 @@ impl ExoClient {
             }
         }
     }
+}
+
+enum BodyError {
+    Http(reqwest::Error),
+    TooLarge(usize),
+}
+
+/// Reads the body chunk by chunk, refusing more than `limit` bytes, so a broken or hostile
+/// upstream cannot exhaust memory.
+async fn read_body(mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>, BodyError> {
+    if response
+        .content_length()
+        .is_some_and(|len| len > limit as u64)
+    {
+        return Err(BodyError::TooLarge(limit));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(BodyError::Http)? {
+        if body.len() + chunk.len() > limit {
+            return Err(BodyError::TooLarge(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 fn error_chain(e: &reqwest::Error) -> String {
