@@ -27,3 +27,4 @@ pub use config::ProxyConfig;
 pub use server::Server;
 pub mod tls;
 pub mod metrics;
+pub mod telemetry;
