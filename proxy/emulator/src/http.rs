@@ -498,10 +498,7 @@ async fn run_cmdlet(
             "The request body must be {\"CmdletInput\":{\"CmdletName\":\"…\",\"Parameters\":{…}}}.",
         ));
     };
-    let params = match Params::from_json(input.and_then(|i| i.get("Parameters"))) {
-        Ok(p) => p,
-        Err(e) => return exchange_error(&e),
-    };
+
     let offset = match &query.skip_token {
         None => 0,
         Some(token) => match parse_skip_token(token, body) {
@@ -513,6 +510,10 @@ async fn run_cmdlet(
                 ))
             }
         },
+    };
+    let params = match Params::from_json(input.and_then(|i| i.get("Parameters"))) {
+        Ok(p) => p.with_window(offset, page_size),
+        Err(e) => return exchange_error(&e),
     };
     let outcome = {
         let mut tenant = lock(&shared.tenant);
@@ -536,12 +537,22 @@ async fn run_cmdlet(
             ));
         }
     }
-    let total = output.objects.len();
+    let (total, page) = match output.total {
+        Some(total) => (total, output.objects),
+        None => {
+            let total = output.objects.len();
+            let page = output
+                .objects
+                .into_iter()
+                .skip(offset)
+                .take(page_size)
+                .collect();
+            (total, page)
+        }
+    };
     let end = offset.saturating_add(page_size).min(total);
-    let start = offset.min(total);
-    let value: Vec<Value> = output.objects[start..end]
-        .iter()
-        .cloned()
+    let value: Vec<Value> = page
+        .into_iter()
         .map(|obj| match &query.select {
             Some(names) => response::select(obj, names),
             None => obj,

@@ -65,7 +65,8 @@ pub(crate) fn collection(
             Value::String(message.to_owned())
         ));
     }
-    out.push_str(&format!(",\"value\":{}", Value::Array(value.to_vec())));
+    out.push_str(",\"value\":");
+    out.push_str(&serde_json::to_string(value).unwrap_or_else(|_| "[]".to_owned()));
     if let Some(link) = next_link {
         out.push_str(&format!(
             ",\"@odata.nextLink\":{}",

@@ -94,7 +94,7 @@ pub(super) fn get_mail_contact(
         "SortBy",
         "RecipientTypeDetails",
     ])?;
-    query(tenant, params, Recipient::is_contact, |r| r.props.clone())
+    query(tenant, params, Recipient::is_contact, |r| &r.props)
 }
 
 pub(super) fn remove_mail_contact(

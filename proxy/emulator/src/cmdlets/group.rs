@@ -15,7 +15,7 @@ pub(super) fn get_distribution_group(
         "Anr",
         "SortBy",
     ])?;
-    query(tenant, params, Recipient::is_group, |r| r.props.clone())
+    query(tenant, params, Recipient::is_group, |r| &r.props)
 }
 
 pub(super) fn get_distribution_group_member(

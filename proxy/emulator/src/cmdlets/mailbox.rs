@@ -22,7 +22,7 @@ pub(super) fn get_mailbox(
         "SortBy",
         "IncludeInactiveMailbox",
     ])?;
-    query(tenant, params, Recipient::is_mailbox, |r| r.props.clone())
+    query(tenant, params, Recipient::is_mailbox, |r| &r.props)
 }
 
 /// Single-valued string properties Set-Mailbox writes as given.

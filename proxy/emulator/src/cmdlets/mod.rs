@@ -23,6 +23,8 @@ use crate::tenant::{Lookup, Obj, Recipient, Tenant};
 #[derive(Debug, Default)]
 pub(crate) struct CmdletOutput {
     pub objects: Vec<Obj>,
+    /// Set when `objects` is already the requested page of a larger result of this size.
+    pub total: Option<usize>,
     pub warnings: Vec<String>,
     /// The tenant changed and must be persisted.
     pub changed: bool,
@@ -178,13 +180,14 @@ fn query(
     tenant: &Tenant,
     params: &Params,
     kind: fn(&Recipient) -> bool,
-    project: fn(&Recipient) -> Obj,
+    project: fn(&Recipient) -> &Obj,
 ) -> Result<CmdletOutput, CmdletError> {
     if let Some(identity) = params.string("Identity")? {
         let index = resolve(tenant, &identity, kind)?;
         return Ok(CmdletOutput::objects(vec![project(
             &tenant.recipients[index],
-        )]));
+        )
+        .clone()]));
     }
     let filter = params
         .string("Filter")?
@@ -195,7 +198,7 @@ fn query(
     let type_details = params.strings("RecipientTypeDetails")?;
     let recipient_types = params.strings("RecipientType")?;
     let anr = params.string("Anr")?.map(|a| a.to_lowercase());
-    let candidates: Vec<Obj> = tenant
+    let candidates: Vec<&Obj> = tenant
         .recipients
         .iter()
         .filter(|r| kind(r))
@@ -212,13 +215,13 @@ fn query(
             )));
         }
     }
-    let in_list = |obj: &Obj, key: &str, list: &Option<Vec<String>>| {
+    let in_list = |obj: &&Obj, key: &str, list: &Option<Vec<String>>| {
         list.as_ref().is_none_or(|wanted| {
             let actual = obj.get(key).and_then(Value::as_str).unwrap_or_default();
             wanted.iter().any(|w| w.eq_ignore_ascii_case(actual))
         })
     };
-    let mut selected: Vec<Obj> = candidates
+    let mut selected: Vec<&Obj> = candidates
         .into_iter()
         .filter(|o| in_list(o, "RecipientTypeDetails", &type_details))
         .filter(|o| in_list(o, "RecipientType", &recipient_types))
@@ -235,8 +238,29 @@ fn query(
             selected.reverse();
         }
     }
-    limit(selected, params)
+    // Truncate before cloning: ResultSize is usually far below the tenant's size.
+    let max = params.result_size()?;
+    let more = max.is_some_and(|m| selected.len() > m);
+    if let Some(m) = max {
+        selected.truncate(m);
+    }
+    let total = selected.len();
+    let (offset, len) = params.window().unwrap_or((0, total));
+    let page = selected
+        .into_iter()
+        .skip(offset)
+        .take(len)
+        .cloned()
+        .collect();
+    let mut output = CmdletOutput::objects(page);
+    output.total = Some(total);
+    if more {
+        output.warnings.push(MORE_RESULTS.to_owned());
+    }
+    Ok(output)
 }
+
+const MORE_RESULTS: &str = "There are more results available than are currently displayed. To view them, increase the value for the ResultSize parameter.";
 
 fn sort_key(value: Option<&Value>) -> String {
     match value {
@@ -270,10 +294,7 @@ fn limit(mut objects: Vec<Obj>, params: &Params) -> Result<CmdletOutput, CmdletE
     if let Some(max) = params.result_size()? {
         if objects.len() > max {
             objects.truncate(max);
-            warnings.push(
-                "There are more results available than are currently displayed. To view them, increase the value for the ResultSize parameter."
-                    .to_owned(),
-            );
+            warnings.push(MORE_RESULTS.to_owned());
         }
     }
     Ok(CmdletOutput {

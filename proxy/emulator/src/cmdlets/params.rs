@@ -26,6 +26,9 @@ const COMMON: [&str; 14] = [
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Params {
     entries: Vec<(String, Value)>,
+    /// The page (offset, length) the response will carry; query cmdlets copy only those
+    /// objects out of the tenant, which keeps paging through thousands of mailboxes cheap.
+    window: Option<(usize, usize)>,
 }
 
 fn is_annotation(key: &str) -> bool {
@@ -42,6 +45,7 @@ impl Params {
                     .filter(|(k, _)| !is_annotation(k))
                     .map(|(k, v)| (k.clone(), v.clone()))
                     .collect(),
+                window: None,
             }),
             Some(_) => Err(CmdletError::bad_request(
                 "InvalidRequest",
@@ -63,6 +67,15 @@ impl Params {
             }
         }
         Ok(())
+    }
+
+    pub fn with_window(mut self, offset: usize, len: usize) -> Self {
+        self.window = Some((offset, len));
+        self
+    }
+
+    pub fn window(&self) -> Option<(usize, usize)> {
+        self.window
     }
 
     pub fn retain(&mut self, keep: impl Fn(&str) -> bool) {

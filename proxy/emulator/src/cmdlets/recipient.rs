@@ -18,11 +18,11 @@ pub(super) fn get_recipient(
     params: &Params,
 ) -> Result<CmdletOutput, CmdletError> {
     params.check(&QUERY_PARAMS)?;
-    query(tenant, params, |_| true, |r| r.props.clone())
+    query(tenant, params, |_| true, |r| &r.props)
 }
 
-fn user_view(recipient: &Recipient) -> Obj {
-    recipient.user.clone()
+fn user_view(recipient: &Recipient) -> &Obj {
+    &recipient.user
 }
 
 pub(super) fn get_user(tenant: &mut Tenant, params: &Params) -> Result<CmdletOutput, CmdletError> {
