@@ -83,6 +83,7 @@ fn parse_prefix(text: &str, len: usize) -> Parse {
                 children: Vec::new(),
             };
             root.children = fill_gaps(prefix, 0..prefix.len(), children, SyntaxKind::Unknown);
+            report_missing(prefix, &root, &mut builder.errors);
             builder.errors.sort_by_key(|e| (e.span.start, e.span.end));
             Parse {
                 root,
@@ -95,6 +96,59 @@ fn parse_prefix(text: &str, len: usize) -> Parse {
             prefix,
             &format!("the parser gave up: {}", err.variant.message()),
         ),
+    }
+}
+
+/// One error per missing closer, spanning from its opener to where the closer was expected,
+/// so the reported line/column point at the bracket or quote that was never closed.
+fn report_missing(src: &str, root: &SyntaxNode, errors: &mut Vec<SyntaxError>) {
+    for node in root.descendants() {
+        let Some(missing) = node.token_of_kind(SyntaxKind::Missing) else {
+            continue;
+        };
+        if matches!(
+            node.kind,
+            SyntaxKind::ExpandableString | SyntaxKind::HereExpandableString
+        ) {
+            errors.push(SyntaxError {
+                span: node.span.start..missing.span.end,
+                message: "missing closing quote".to_owned(),
+            });
+            continue;
+        }
+        let opener = node
+            .child_tokens()
+            .filter(|t| t.span.end <= missing.span.start)
+            .filter(|t| {
+                matches!(
+                    t.kind,
+                    SyntaxKind::LParen
+                        | SyntaxKind::DollarLParen
+                        | SyntaxKind::AtLParen
+                        | SyntaxKind::LBrace
+                        | SyntaxKind::AtLBrace
+                        | SyntaxKind::LBracket
+                )
+            })
+            .last();
+        let (start, closer) = match opener {
+            Some(t) => (
+                t.span.start,
+                match t.kind {
+                    SyntaxKind::LBrace | SyntaxKind::AtLBrace => "}",
+                    SyntaxKind::LBracket => "]",
+                    _ => ")",
+                },
+            ),
+            None => (missing.span.start, "closer"),
+        };
+        let opener_text = src
+            .get(start..opener.map_or(start, |t| t.span.end))
+            .unwrap_or("");
+        errors.push(SyntaxError {
+            span: start..missing.span.end,
+            message: format!("missing closing `{closer}` for `{opener_text}`"),
+        });
     }
 }
 
@@ -135,7 +189,7 @@ enum Shape {
     NodeUnlessSingle(SyntaxKind),
     /// Its children go straight into the parent.
     Splice,
-    Missing(&'static str),
+    Missing,
     ErrorNode(&'static str),
     Ignore,
 }
@@ -153,7 +207,7 @@ fn shape(rule: Rule) -> Shape {
         Rule::rparen => Token(K::RParen),
         Rule::lbrace => Token(K::LBrace),
         Rule::rbrace => Token(K::RBrace),
-        Rule::lbracket => Token(K::LBracket),
+        Rule::lbracket | Rule::lbracket_q => Token(K::LBracket),
         Rule::rbracket => Token(K::RBracket),
         Rule::at_lparen => Token(K::AtLParen),
         Rule::at_lbrace => Token(K::AtLBrace),
@@ -163,6 +217,7 @@ fn shape(rule: Rule) -> Shape {
         Rule::dot => Token(K::Dot),
         Rule::dcolon => Token(K::DoubleColon),
         Rule::colon => Token(K::Colon),
+        Rule::question => Token(K::QuestionMark),
         Rule::assign_eq | Rule::assign_op => Token(K::AssignOperator),
         Rule::binop => Token(K::BinaryOperator),
         Rule::prefix_op | Rule::incdec => Token(K::UnaryOperator),
@@ -208,10 +263,10 @@ fn shape(rule: Rule) -> Shape {
             Token(K::StringDelimiter)
         }
         Rule::dq_text | Rule::here_dq_text => Token(K::StringText),
-        Rule::missing_rparen => Missing("missing closing `)`"),
-        Rule::missing_rbrace => Missing("missing closing `}`"),
-        Rule::missing_rbracket => Missing("missing closing `]`"),
-        Rule::missing_quote => Missing("missing closing quote"),
+        Rule::missing_rparen => Missing,
+        Rule::missing_rbrace => Missing,
+        Rule::missing_rbracket => Missing,
+        Rule::missing_quote => Missing,
         Rule::stray_closer => ErrorNode("unexpected closing bracket"),
         Rule::error_stmt => ErrorNode("this statement could not be parsed"),
         Rule::switch_error => ErrorNode("invalid switch clause"),
@@ -316,10 +371,8 @@ impl Builder<'_> {
                     out.push(token(SyntaxKind::Missing, span.end..span.end));
                 }
             }
-            Shape::Missing(message) => {
-                self.error(span.clone(), message);
-                out.push(token(SyntaxKind::Missing, span));
-            }
+            // Reported by `report_missing`, which knows the opener.
+            Shape::Missing => out.push(token(SyntaxKind::Missing, span)),
             Shape::ErrorNode(message) => {
                 self.error(span.clone(), message);
                 out.push(SyntaxElement::Node(SyntaxNode {

@@ -70,7 +70,22 @@ struct Operator {
     precedence: u8,
 }
 
-pub(crate) fn nest(src: &str, children: Vec<SyntaxElement>) -> Option<SyntaxElement> {
+pub(crate) fn nest(src: &str, mut children: Vec<SyntaxElement>) -> Option<SyntaxElement> {
+    if let Some(q) = children
+        .iter()
+        .position(|c| c.kind() == SyntaxKind::QuestionMark)
+    {
+        // `cond ? a : b`: the condition is everything before `?`, nested on its own.
+        let mut tail = children.split_off(q);
+        let trivia = children.iter().rev().take_while(|c| c.is_trivia()).count();
+        let mut between = children.split_off(children.len() - trivia);
+        let condition = nest(src, children)?;
+        let mut ternary = Vec::with_capacity(tail.len() + between.len() + 1);
+        ternary.push(condition);
+        ternary.append(&mut between);
+        ternary.append(&mut tail);
+        return make_node(SyntaxKind::TernaryExpression, ternary);
+    }
     match split(src, &children) {
         Some(()) => {}
         None => return make_node(SyntaxKind::BinaryExpression, children),

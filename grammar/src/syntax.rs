@@ -41,6 +41,8 @@ pub enum SyntaxKind {
     /// `::`
     DoubleColon,
     Colon,
+    /// The `?` of a ternary `a ? b : c`.
+    QuestionMark,
     /// `=`, `+=`, `-=`, `*=`, `/=`, `%=`, `??=`
     AssignOperator,
     /// Every binary operator: `-eq`, `-f`, `-join`, `+`, `..`, …
@@ -114,6 +116,8 @@ pub enum SyntaxKind {
     /// A bare word with glued-on variables, strings or subexpressions: `a$b`, `"x"y`.
     ExpandableWord,
     BinaryExpression,
+    /// `cond ? a : b` (PowerShell 7)
+    TernaryExpression,
     UnaryExpression,
     /// `a, b, c`
     ArrayLiteral,
