@@ -4,6 +4,14 @@
 #![forbid(unsafe_code)]
 
 mod commands;
+mod engine;
+mod fsio;
+mod output;
+mod progress;
+mod source;
+mod source_shim;
+mod triggers;
+mod walk;
 
 use std::process::ExitCode;
 
