@@ -1,0 +1,2 @@
+New-PSSession -ConfigurationName Microsoft.Exchange `  
+    -ConnectionUri https://x/

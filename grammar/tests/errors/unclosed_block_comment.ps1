@@ -1,0 +1,3 @@
+Get-Date
+<# never closed
+Get-Location

@@ -1,0 +1,2 @@
+Write-Host "never closed
+Get-Date
