@@ -203,6 +203,9 @@ impl Backend for UpstreamBackend {
                     warnings: result.warnings,
                     errors: result.errors.iter().map(cmdlet_error).collect(),
                 }),
+                // A refused token is an authorisation failure of the whole call, not a cmdlet
+                // error: it fails the pipeline (psrp.md §11).
+                Err(ExoError::Cmdlet(e)) if e.status == 401 => Err(InvokeError::Auth(e.message)),
                 Err(ExoError::Cmdlet(e)) | Err(ExoError::Throttled { error: e, .. }) => {
                     Err(cmdlet_error(&e))
                 }

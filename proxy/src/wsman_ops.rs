@@ -112,7 +112,21 @@ pub async fn dispatch(
         }
         Body::Send(send) => {
             for stream in &send.streams {
-                if let Err(e) = feed(app, &shell, &stream.data, stream.command_id.as_deref()) {
+                let data = if shell.compressed {
+                    match exomig_codec::compression::decode(&stream.data) {
+                        Ok(d) => d,
+                        Err(e) => {
+                            return Reply::fault_with(
+                                &reply,
+                                FaultKind::InvalidRequest,
+                                format!("Invalid compressed data: {e}"),
+                            )
+                        }
+                    }
+                } else {
+                    stream.data.clone()
+                };
+                if let Err(e) = feed(app, &shell, &data, stream.command_id.as_deref()) {
                     return Reply::fault_with(
                         &reply,
                         FaultKind::InvalidRequest,
@@ -163,7 +177,7 @@ fn create_shell(
         .shell_id
         .clone()
         .unwrap_or_else(|| Uuid::new_v4().hyphenated().to_string().to_uppercase());
-    let shell = Shell::new(
+    let mut shell = Shell::new(
         shell_id.clone(),
         principal.owner.clone(),
         principal.user.clone(),
@@ -171,6 +185,7 @@ fn create_shell(
         query,
         peer.ip().to_string(),
     );
+    shell.compressed = request.header.wants_compression();
     let shell = match app.shells.insert(shell) {
         Ok(s) => s,
         Err(CreateError::Quota(limit)) => {
@@ -222,7 +237,7 @@ fn create_shell(
         idle_timeout: app.shells.idle_timeout(),
         input_streams: non_empty(&create.input_streams, "stdin pr"),
         output_streams: non_empty(&create.output_streams, "stdout"),
-        compression: false,
+        compression: shell.compressed,
     };
     Reply::ok(create_response(reply, &info))
 }
@@ -287,7 +302,16 @@ async fn receive(
             });
             let response = ReceiveResponse {
                 command_id: rr.command_id.clone(),
-                streams: fragments.into_iter().map(StreamPacket::stdout).collect(),
+                streams: fragments
+                    .into_iter()
+                    .map(|f| {
+                        StreamPacket::stdout(if shell.compressed {
+                            exomig_codec::compression::encode_stored(&f)
+                        } else {
+                            f
+                        })
+                    })
+                    .collect(),
                 state,
             };
             Reply::ok(receive_response(reply, &response))

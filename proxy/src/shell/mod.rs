@@ -76,6 +76,9 @@ pub struct Shell {
     pub credential: UpstreamCredential,
     pub query: ConnectionQuery,
     pub client_ip: String,
+    /// The client asked for xpress compression at Create (Windows PowerShell does by
+    /// default): Send data arrives compressed and Receive data goes out chunk-framed.
+    pub compressed: bool,
     pub created: Instant,
     pub state: Mutex<ShellState>,
     pub changed: Notify,
@@ -102,6 +105,7 @@ impl Shell {
             credential,
             query,
             client_ip,
+            compressed: false,
             created: Instant::now(),
             state: Mutex::new(ShellState {
                 defrag: Defragmenter::default(),
