@@ -39,10 +39,12 @@ fn free_port() -> u16 {
     l.local_addr().expect("local addr").port()
 }
 
-/// A child process killed when dropped.
+/// A child process killed when dropped; its stderr goes to a file (a pipe nobody reads could
+/// fill up and stall the child).
 struct Proc {
     child: Child,
     name: &'static str,
+    log: PathBuf,
 }
 
 impl Drop for Proc {
@@ -53,21 +55,27 @@ impl Drop for Proc {
 }
 
 impl Proc {
-    fn spawn(name: &'static str, args: &[String]) -> Self {
+    fn spawn(name: &'static str, args: &[String], log: PathBuf, envs: &[(&str, &str)]) -> Self {
         let mut command = Command::new(env!("CARGO_BIN_EXE_exomig"));
         // A fixed development key: generating an RSA key is slow in debug builds.
         let dev_key = repo().join("proxy/emulator/src/dev-signing-key.pem");
         if dev_key.exists() {
             command.env("EXOMIG_EMULATOR_SIGNING_KEY", dev_key);
         }
+        let stderr = std::fs::File::create(&log).expect("log file");
         let child = command
             .args(args)
+            .envs(envs.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::piped())
+            .stderr(stderr)
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start exomig {name}: {e}"));
-        Self { child, name }
+        Self { child, name, log }
+    }
+
+    fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
     /// Waits until `GET /healthz` answers 200, or fails with the child's stderr.
@@ -78,15 +86,31 @@ impl Proc {
                 return;
             }
             if let Ok(Some(status)) = self.child.try_wait() {
-                let mut err = String::new();
-                if let Some(mut e) = self.child.stderr.take() {
-                    let _ = e.read_to_string(&mut err);
-                }
-                panic!("exomig {} exited with {status}: {err}", self.name);
+                panic!(
+                    "exomig {} exited with {status}: {}",
+                    self.name,
+                    self.log_text()
+                );
             }
             std::thread::sleep(Duration::from_millis(50));
         }
         panic!("exomig {} did not become healthy on port {port}", self.name);
+    }
+
+    /// Sends SIGTERM and waits (bounded) for the exit status.
+    fn terminate(&mut self) -> Option<std::process::ExitStatus> {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
     }
 }
 
@@ -112,13 +136,15 @@ struct Stack {
     emulator_port: u16,
     proxy_port: u16,
     _emulator: Proc,
-    _proxy: Proc,
+    proxy: Proc,
     _dir: tempfile::TempDir,
 }
 
 #[derive(Default)]
 struct Options {
     max_shells: Option<usize>,
+    /// `RUST_LOG` for the proxy.
+    log_level: Option<&'static str>,
     /// App mode: a users file with this user/password and the emulator's client secret.
     app_user: Option<(&'static str, &'static str)>,
 }
@@ -147,6 +173,8 @@ impl Stack {
                 "--client-secret-file".into(),
                 secret_file.display().to_string(),
             ],
+            dir.path().join("emulator.log"),
+            &[],
         );
         emulator.wait_healthy(emulator_port);
         let emulator_url = format!("http://127.0.0.1:{emulator_port}");
@@ -177,13 +205,18 @@ impl Stack {
                 secret_file.display().to_string(),
             ]);
         }
-        let mut proxy = Proc::spawn("proxy", &args);
+        let envs: Vec<(&str, &str)> = options
+            .log_level
+            .map(|l| ("RUST_LOG", l))
+            .into_iter()
+            .collect();
+        let mut proxy = Proc::spawn("proxy", &args, dir.path().join("proxy.log"), &envs);
         proxy.wait_healthy(proxy_port);
         Self {
             emulator_port,
             proxy_port,
             _emulator: emulator,
-            _proxy: proxy,
+            proxy,
             _dir: dir,
         }
     }
@@ -560,4 +593,27 @@ fn app_mode_with_local_users() {
         "{r}"
     );
     assert!(r["wrong_password_error"].is_string(), "{r}");
+}
+
+#[test]
+fn logs_never_contain_passwords_or_tokens() {
+    let mut stack = Stack::start(Options {
+        log_level: Some("debug"),
+        ..Options::default()
+    });
+    stack.scenario("password_passthrough");
+    stack.scenario("token_passthrough");
+    let status = stack.proxy.terminate();
+    let log = stack.proxy.log_text();
+    assert!(log.contains("shell created"), "debug logging was on: {log}");
+    assert!(!log.contains(PASSWORD), "password in the log");
+    assert!(!log.contains("eyJ"), "a JWT in the log");
+    assert!(
+        !log.to_ascii_lowercase().contains("authorization: basic"),
+        "an Authorization header in the log"
+    );
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "SIGTERM exits 0: {status:?}"
+    );
 }
