@@ -205,3 +205,41 @@ fn compressed_fragments_fit_after_stored_framing() {
         }
     }
 }
+
+#[test]
+fn responses_read_back_like_a_client() {
+    use exomig_codec::wsman::inspect::summarize;
+    let created = summarize(&create_response(&reply(), &shell())).expect("create");
+    assert_eq!(
+        created.shell_id.as_deref(),
+        Some("2476A808-3D3C-4C6A-9E1B-6F0E4B2B7C11")
+    );
+    assert_eq!(
+        created.relates_to.as_deref(),
+        Some("uuid:0452cd16-33D4-4D4D-A71A-10C22E54F4C5")
+    );
+    assert_eq!(
+        summarize(&command_response(&reply(), "C1"))
+            .expect("cmd")
+            .command_id
+            .as_deref(),
+        Some("C1")
+    );
+    let rr = ReceiveResponse {
+        command_id: Some("C1".into()),
+        streams: vec![
+            StreamPacket::stdout(vec![9, 8, 7]),
+            StreamPacket::stdout(vec![]),
+        ],
+        state: Some(CommandState::Done { exit_code: Some(0) }),
+    };
+    let got = summarize(&receive_response(&reply(), &rr)).expect("receive");
+    assert_eq!(got.streams, rr.streams);
+    assert_eq!(got.command_state, rr.state);
+    let fault =
+        summarize(&Fault::new(FaultKind::TimedOut, "p").to_envelope(&reply())).expect("fault");
+    assert_eq!(fault.fault_code, Some(2150858793));
+    assert!(fault
+        .fault_message
+        .is_some_and(|m| m.contains("OperationTimeout")));
+}

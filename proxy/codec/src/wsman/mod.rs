@@ -4,6 +4,7 @@
 pub mod budget;
 mod duration;
 pub mod fault;
+pub mod inspect;
 pub mod ns;
 pub mod request;
 pub mod response;
