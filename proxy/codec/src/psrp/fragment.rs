@@ -84,12 +84,18 @@ pub fn parse_fragments(data: &[u8]) -> Result<Vec<Fragment>, PsrpError> {
     let mut out = Vec::new();
     let mut rest = data;
     while !rest.is_empty() {
-        let (frag, used) = parse_one(rest)?.ok_or(PsrpError::Truncated {
+        let (frag, used) = parse_one(rest).ok_or(PsrpError::Truncated {
             what: "fragment",
             need: needed(rest),
             have: rest.len(),
         })?;
-        out.push(frag);
+        out.push(Fragment {
+            object_id: frag.object_id,
+            fragment_id: frag.fragment_id,
+            start: frag.start,
+            end: frag.end,
+            blob: frag.blob.to_vec(),
+        });
         rest = &rest[used..];
     }
     Ok(out)
@@ -108,10 +114,19 @@ fn blob_len(header: &[u8]) -> usize {
     u32::from_be_bytes(len) as usize
 }
 
+/// A fragment header with its blob borrowed from the packet.
+struct FragmentRef<'a> {
+    object_id: u64,
+    fragment_id: u64,
+    start: bool,
+    end: bool,
+    blob: &'a [u8],
+}
+
 /// One fragment from the front of `data`, or `None` when more bytes are needed.
-fn parse_one(data: &[u8]) -> Result<Option<(Fragment, usize)>, PsrpError> {
+fn parse_one(data: &[u8]) -> Option<(FragmentRef<'_>, usize)> {
     if data.len() < FRAGMENT_HEADER_LEN {
-        return Ok(None);
+        return None;
     }
     let mut word = [0u8; 8];
     word.copy_from_slice(&data[0..8]);
@@ -119,14 +134,10 @@ fn parse_one(data: &[u8]) -> Result<Option<(Fragment, usize)>, PsrpError> {
     word.copy_from_slice(&data[8..16]);
     let fragment_id = u64::from_be_bytes(word);
     let flags = data[16];
-    let len = blob_len(data);
-    let total = FRAGMENT_HEADER_LEN.saturating_add(len);
-    if data.len() < total {
-        return Ok(None);
-    }
-    let blob = data[FRAGMENT_HEADER_LEN..total].to_vec();
-    Ok(Some((
-        Fragment {
+    let total = FRAGMENT_HEADER_LEN.saturating_add(blob_len(data));
+    let blob = data.get(FRAGMENT_HEADER_LEN..total)?;
+    Some((
+        FragmentRef {
             object_id,
             fragment_id,
             start: flags & FLAG_START != 0,
@@ -134,7 +145,7 @@ fn parse_one(data: &[u8]) -> Result<Option<(Fragment, usize)>, PsrpError> {
             blob,
         },
         total,
-    )))
+    ))
 }
 
 /// Reassembles messages from packets (the decoded base64 of creationXml,
@@ -204,12 +215,21 @@ impl Defragmenter {
     }
 
     fn push_inner(&mut self, packet: &[u8]) -> Result<Vec<Reassembled>, PsrpError> {
-        let mut buf = std::mem::take(&mut self.pending_bytes);
-        buf.extend_from_slice(packet);
+        // Only a packet continuing a cut fragment needs joining; the usual
+        // whole-fragment packet is read in place.
+        let joined;
+        let data: &[u8] = if self.pending_bytes.is_empty() {
+            packet
+        } else {
+            let mut buf = std::mem::take(&mut self.pending_bytes);
+            buf.extend_from_slice(packet);
+            joined = buf;
+            &joined
+        };
         let mut done = Vec::new();
         let mut at = 0;
-        while at < buf.len() {
-            let rest = &buf[at..];
+        while at < data.len() {
+            let rest = &data[at..];
             if rest.len() >= FRAGMENT_HEADER_LEN {
                 let len = blob_len(rest);
                 if len > self.max_message {
@@ -220,7 +240,7 @@ impl Defragmenter {
                     });
                 }
             }
-            let Some((frag, used)) = parse_one(rest)? else {
+            let Some((frag, used)) = parse_one(rest) else {
                 break;
             };
             at += used;
@@ -228,13 +248,12 @@ impl Defragmenter {
                 done.push(msg);
             }
         }
-        buf.drain(..at);
-        self.pending_bytes = buf;
+        self.pending_bytes = data[at..].to_vec();
         Ok(done)
     }
 
-    fn accept(&mut self, frag: Fragment) -> Result<Option<Reassembled>, PsrpError> {
-        let Fragment {
+    fn accept(&mut self, frag: FragmentRef<'_>) -> Result<Option<Reassembled>, PsrpError> {
+        let FragmentRef {
             object_id,
             fragment_id,
             start,
@@ -253,7 +272,7 @@ impl Defragmenter {
                 self.partial.remove(&object_id);
                 return Ok(Some(Reassembled {
                     object_id,
-                    message: blob,
+                    message: blob.to_vec(),
                 }));
             }
             self.check_total(blob.len())?;
@@ -261,7 +280,7 @@ impl Defragmenter {
                 object_id,
                 Partial {
                     next_fragment: 1,
-                    data: blob,
+                    data: blob.to_vec(),
                 },
             );
             return Ok(None);
@@ -288,7 +307,7 @@ impl Defragmenter {
                 limit: self.max_message,
             });
         }
-        p.data.extend_from_slice(&blob);
+        p.data.extend_from_slice(blob);
         p.next_fragment += 1;
         if end {
             let p = self.partial.remove(&object_id);
