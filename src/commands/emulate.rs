@@ -1,7 +1,7 @@
 //! `exomig emulate`: a local stand-in for Exchange Online's REST API and identity provider
 //! (interfaces.md §2).
 
-use std::io::Write as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -106,12 +106,16 @@ fn build_config(args: Args) -> anyhow::Result<EmulatorConfig> {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    // EXOMIG_LOG first, as for `exomig proxy`, then RUST_LOG.
+    let filter = ["EXOMIG_LOG", "RUST_LOG"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok())
+        .and_then(|spec| tracing_subscriber::EnvFilter::try_new(spec).ok())
+        .unwrap_or_else(|| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
+        .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .try_init();
     let config = build_config(args)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
