@@ -99,6 +99,7 @@ pub fn run(a: &mut Analyzer) -> Summary {
     }
     merge_shared(a, &mut sum);
     merge_cleanups(a, &sum);
+    partial_disconnects(a, &sum);
     for i in 0..a.ix.cmds.len() {
         let c = a.ix.cmds[i].cmd;
         if c.is("New-CsOnlineSession") || c.is("New-PSSession") && sum.online.is_empty() {
@@ -466,21 +467,22 @@ fn connection(a: &mut Analyzer, site_idx: usize, sum: &mut Summary, session_chec
                 .collect()
         };
         let mine = defs_at(c.range.start, &site.ctx);
-        let reused = !mine.is_empty()
-            && ix
-                .cmds
-                .iter()
-                .filter(|s| s.cmd.is("New-PSSession") && !std::ptr::eq(s.cmd, cmd))
-                .filter_map(|s| {
-                    bind(s.cmd, bind::NEW_PSSESSION)
-                        .value("Credential")
-                        .map(|v| (v, s))
+        let reused = ix
+            .cmds
+            .iter()
+            .filter(|s| s.cmd.is("New-PSSession") && !std::ptr::eq(s.cmd, cmd))
+            .filter_map(|s| {
+                bind(s.cmd, bind::NEW_PSSESSION)
+                    .value("Credential")
+                    .map(|v| (v, s))
+            })
+            .any(|(v, s)| {
+                v.as_var().is_some_and(|v| {
+                    v.key() == c.key()
+                        && defs_at(v.range.start, &s.ctx) == mine
+                        && (!mine.is_empty() || s.ctx.func == site.ctx.func)
                 })
-                .any(|(v, s)| {
-                    v.as_var().is_some_and(|v| {
-                        v.key() == c.key() && defs_at(v.range.start, &s.ctx) == mine
-                    })
-                });
+            });
         if reused && matches!(a.opts.auth, AuthPolicy::Credential) {
             g.notes.push(format!("{} feeds more than one Connect call, and the module empties the password after a Connect completes: the second may need a fresh credential", a.text(&c.range)));
         }
@@ -1939,5 +1941,56 @@ fn returned_session(
         g.manual.push(why.into());
     } else {
         g.unsafe_why.push(format!("the session is returned from {fname}, which now returns nothing; its callers' import and cleanup are migrated with it"));
+    }
+}
+
+/// A cleanup that ends one group while another group's connection is still cleaned up later:
+/// a parameterless Disconnect would close that one too, so a prefixed group disconnects by
+/// `-ModulePrefix`; otherwise the message warns (B3, recommended).
+fn partial_disconnects(a: &mut Analyzer, sum: &Summary) {
+    let plain = disconnect(&a.shadowed);
+    for (gi, g) in sum.online.iter().enumerate() {
+        let Some(u) = g.unit else { continue };
+        for c in &g.cleanups {
+            let later_other = sum.online.iter().enumerate().any(|(hi, h)| {
+                hi != gi && h.unit != Some(u) && h.cleanups.iter().any(|hc| hc.start > c.end)
+            });
+            if !later_other {
+                continue;
+            }
+            let new_text = g.prefix.as_ref().map(|p| {
+                format!(
+                    "{} -ModulePrefix {} -Confirm:$false",
+                    a.shadowed.name("Disconnect-ExchangeOnline"),
+                    p
+                )
+            });
+            let note = match &new_text {
+                Some(_) => "; only this prefix's connection is closed, another connection is still in use",
+                None => "; a parameterless Disconnect also closes the other connections still in use later in the script",
+            };
+            for e in a.out.units[u]
+                .edits
+                .iter_mut()
+                .filter(|e| e.range == *c && e.replacement == plain)
+            {
+                if let Some(t) = &new_text {
+                    e.replacement = t.clone();
+                }
+            }
+            for f in a
+                .out
+                .findings
+                .iter_mut()
+                .filter(|f| f.unit == Some(u) && f.range == *c && f.rule == Rule::Exo004)
+            {
+                for e in f.edits.iter_mut().filter(|e| e.replacement == plain) {
+                    if let Some(t) = &new_text {
+                        e.replacement = t.clone();
+                    }
+                }
+                f.message.push_str(note);
+            }
+        }
     }
 }
