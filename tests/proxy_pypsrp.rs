@@ -372,6 +372,15 @@ fn missing_mailbox_is_a_non_terminating_error_record() {
         errors[0]["reason"], "ManagementObjectNotFoundException",
         "{r}"
     );
+    assert_eq!(
+        r["stop"]["state"], FAILED,
+        "-ErrorAction Stop makes it terminating: {r}"
+    );
+    assert_eq!(r["silent"]["state"], COMPLETED, "{r}");
+    assert!(
+        r["silent"]["errors"].as_array().is_some_and(Vec::is_empty),
+        "-ErrorAction SilentlyContinue: {r}"
+    );
 }
 
 #[test]

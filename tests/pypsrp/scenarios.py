@@ -128,9 +128,15 @@ def s_set_then_get():
 
 
 def s_missing_mailbox():
+    ghost = "ghost-" + uuid.uuid4().hex[:6]
     with pool() as p:
-        ps, out = run(p, "Get-Mailbox", Identity="ghost-" + uuid.uuid4().hex[:6])
-        return summary(ps, out)
+        ps, out = run(p, "Get-Mailbox", Identity=ghost)
+        result = summary(ps, out)
+        ps, out = run(p, "Get-Mailbox", Identity=ghost, ErrorAction="Stop")
+        result["stop"] = summary(ps, out)
+        ps, out = run(p, "Get-Mailbox", Identity=ghost, ErrorAction="SilentlyContinue")
+        result["silent"] = summary(ps, out)
+        return result
 
 
 def s_script_refused():

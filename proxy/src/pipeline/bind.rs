@@ -28,6 +28,10 @@ pub struct BoundCall {
     pub parameters: Map<String, Json>,
     /// `-ErrorAction Stop`: errors become terminating.
     pub stop_on_error: bool,
+    /// `-ErrorAction SilentlyContinue|Ignore`: errors are not written.
+    pub quiet_errors: bool,
+    /// `-WarningAction SilentlyContinue|Ignore`: warnings are not written.
+    pub quiet_warnings: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,8 +46,16 @@ pub fn bind_arguments(cmdlet: &Cmdlet, command: &Command) -> Result<BoundCall, B
         match &arg.name {
             Some(name) => {
                 if let Some(common) = COMMON.iter().find(|c| c.eq_ignore_ascii_case(name)) {
-                    if *common == "ErrorAction" {
-                        call.stop_on_error = preference(&arg.value).eq_ignore_ascii_case("Stop");
+                    let pref = preference(&arg.value);
+                    let quiet = pref.eq_ignore_ascii_case("SilentlyContinue")
+                        || pref.eq_ignore_ascii_case("Ignore");
+                    match *common {
+                        "ErrorAction" => {
+                            call.stop_on_error = pref.eq_ignore_ascii_case("Stop");
+                            call.quiet_errors = quiet;
+                        }
+                        "WarningAction" => call.quiet_warnings = quiet,
+                        _ => {}
                     }
                     continue;
                 }
@@ -249,10 +261,30 @@ mod tests {
         )
         .expect("binds");
         assert!(bound.stop_on_error);
+        assert!(!bound.quiet_errors && !bound.quiet_warnings);
         let p = serde_json::Value::Object(bound.parameters);
         assert_eq!(
             p,
             serde_json::json!({"Identity":"alice","ResultSize":5,"Archive":true,"SoftDeletedMailbox":false,"Arbitration":true})
+        );
+    }
+
+    #[test]
+    fn silently_continue_quietens_errors_and_warnings() {
+        let cat = crate::catalog::Catalog::builtin();
+        let mbx = cat.get("Get-Mailbox").expect("known");
+        let bound = bind_arguments(
+            mbx,
+            &cmd(vec![
+                named("ErrorAction", Value::str("SilentlyContinue")),
+                named("WarningAction", Value::str("Ignore")),
+            ]),
+        )
+        .expect("binds");
+        assert!(bound.quiet_errors && bound.quiet_warnings && !bound.stop_on_error);
+        assert!(
+            bound.parameters.is_empty(),
+            "common parameters never go upstream"
         );
     }
 

@@ -245,7 +245,7 @@ async fn run_exchange(
         };
         match app.backend.invoke(&call).await {
             Ok(result) => {
-                for w in &result.warnings {
+                for w in result.warnings.iter().filter(|_| !bound.quiet_warnings) {
                     emitter.warning(w);
                 }
                 for e in &result.errors {
@@ -253,7 +253,9 @@ async fn run_exchange(
                     if bound.stop_on_error {
                         return Err(Box::new(rec));
                     }
-                    emitter.error(&rec);
+                    if !bound.quiet_errors {
+                        emitter.error(&rec);
+                    }
                 }
                 out.extend(
                     result
@@ -268,7 +270,9 @@ async fn run_exchange(
                     return Err(Box::new(rec));
                 }
                 // Non-terminating, as Exchange reports a missing object.
-                emitter.error(&rec);
+                if !bound.quiet_errors {
+                    emitter.error(&rec);
+                }
             }
             Err(e) => {
                 return Err(Box::new(error_map::invoke_error_record(
