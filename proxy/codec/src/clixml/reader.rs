@@ -5,7 +5,7 @@
 //! `<TN>`), then converted in document order so `<Ref>`/`<TNRef>` resolve against
 //! what came before them.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use base64::Engine as _;
 use quick_xml::events::{BytesStart, Event};
@@ -73,6 +73,11 @@ pub fn from_clixml(text: &str) -> Result<Value, ClixmlError> {
 pub fn from_clixml_all(text: &str) -> Result<Vec<Value>, ClixmlError> {
     let roots = parse_tree(text)?;
     let mut ctx = Refs::default();
+    // Copies are kept only of objects something refers back to; cloning every
+    // object "just in case" made reading quadratic in nesting depth.
+    for root in &roots {
+        collect_ref_targets(root, &mut ctx.wanted);
+    }
     let mut out = Vec::new();
     for root in &roots {
         if root.tag == "Objs" {
@@ -163,8 +168,20 @@ fn node_from(e: &BytesStart<'_>) -> Result<Node, ClixmlError> {
 /// object, so nested references could otherwise grow exponentially.
 const MAX_VALUES: usize = 2_000_000;
 
+fn collect_ref_targets(n: &Node, out: &mut HashSet<String>) {
+    if n.tag == "Ref" {
+        if let Some(id) = &n.ref_id {
+            out.insert(id.clone());
+        }
+    }
+    for c in &n.children {
+        collect_ref_targets(c, out);
+    }
+}
+
 #[derive(Default)]
 struct Refs {
+    wanted: HashSet<String>,
     objects: HashMap<String, (Value, usize)>,
     type_lists: HashMap<String, Vec<String>>,
     produced: usize,
