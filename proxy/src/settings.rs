@@ -275,6 +275,10 @@ impl Layer {
                 continue;
             };
             let key = key.to_ascii_lowercase();
+            // Read elsewhere: the config file path by the CLI, the emulator's own settings.
+            if key == "config" || key.starts_with("emulator_") {
+                continue;
+            }
             if !ENV_KEYS.contains(&key.as_str()) {
                 unknown.push(name);
                 continue;
@@ -769,6 +773,8 @@ mod tests {
             ("EXOMIG_TENANT", "env.example"),
             ("EXOMIG_LOG", "debug"),
             ("EXOMIG_TYPO", "x"),
+            ("EXOMIG_CONFIG", "proxy.toml"),
+            ("EXOMIG_EMULATOR_SIGNING_KEY", "k.pem"),
             ("PATH", "/bin"),
         ]);
         let flags = Layer {
