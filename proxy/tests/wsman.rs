@@ -447,3 +447,130 @@ async fn shell_quota_fault_and_unknown_actions() {
     assert!(garbage.body.contains("s:Fault"), "{}", garbage.body);
     stack.stop().await;
 }
+
+/// Windows PowerShell puts only the first chunk of its PSRP data into creationXml and Command
+/// Arguments; the rest follows by Send (psrp.md §2.5).
+#[tokio::test]
+async fn data_split_between_create_command_and_send_like_windows() {
+    use base64::Engine as _;
+    let stack = Stack::start(EmulatorConfig::for_tests(), |_| {}).await;
+    let mut c = stack.client();
+    let pool = Uuid::new_v4();
+    let shell = pool.hyphenated().to_string().to_uppercase();
+    let cap = c.fragments(
+        MessageType::SESSION_CAPABILITY,
+        pool,
+        Uuid::nil(),
+        &session_capability(),
+    );
+    let init = c.fragments(
+        MessageType::INIT_RUNSPACEPOOL,
+        pool,
+        Uuid::nil(),
+        &init_runspace_pool(),
+    );
+    // Cut inside the INIT_RUNSPACEPOOL fragment: the tail arrives by Send without CommandId.
+    let mut all = cap.clone();
+    all.extend(&init);
+    let cut = cap.len() + 30;
+    let b64 = |d: &[u8]| base64::engine::general_purpose::STANDARD.encode(d);
+    let create = format!(
+        "<rsp:Shell ShellId=\"{shell}\"><rsp:InputStreams>stdin pr</rsp:InputStreams><rsp:OutputStreams>stdout</rsp:OutputStreams>\
+         <creationXml xmlns=\"http://schemas.microsoft.com/powershell\">{}</creationXml></rsp:Shell>",
+        b64(&all[..cut])
+    );
+    assert_eq!(c.op(ACTION_CREATE, None, &create).await.status, 200);
+    let send = format!(
+        "<rsp:Send><rsp:Stream Name=\"stdin\">{}</rsp:Stream></rsp:Send>",
+        b64(&all[cut..])
+    );
+    assert_eq!(c.op(ACTION_SEND, Some(&shell), &send).await.status, 200);
+    let opened = c.receive(&shell, None, 10).await;
+    let messages = decode_all(&[&opened]);
+    assert_eq!(
+        messages.last().map(|m| m.message_type),
+        Some(MessageType::RUNSPACEPOOL_STATE)
+    );
+
+    let pid = Uuid::new_v4();
+    let cid = pid.hyphenated().to_string().to_uppercase();
+    let data = c.fragments(
+        MessageType::CREATE_PIPELINE,
+        pool,
+        pid,
+        &create_pipeline(&[("Get-AcceptedDomain", vec![])], true),
+    );
+    let half = data.len() / 2;
+    let command = format!(
+        "<rsp:CommandLine CommandId=\"{cid}\"><rsp:Command> </rsp:Command><rsp:Arguments>{}</rsp:Arguments></rsp:CommandLine>",
+        b64(&data[..half])
+    );
+    let r = c.op(ACTION_COMMAND, Some(&shell), &command).await;
+    assert!(r.body.contains(&cid), "{}", r.body);
+    let rest = format!(
+        "<rsp:Send><rsp:Stream Name=\"stdin\" CommandId=\"{cid}\">{}</rsp:Stream></rsp:Send>",
+        b64(&data[half..])
+    );
+    assert_eq!(c.op(ACTION_SEND, Some(&shell), &rest).await.status, 200);
+    let (out, _) = c.drain(&shell, &cid).await;
+    assert_eq!(out.last().and_then(pipeline_state), Some(4));
+    assert!(count_type(&out, MessageType::PIPELINE_OUTPUT) >= 1);
+    stack.stop().await;
+}
+
+/// A client that negotiates xpress compression sends chunk-framed Send data and gets
+/// chunk-framed Receive data back.
+#[tokio::test]
+async fn xpress_compression_framing() {
+    use base64::Engine as _;
+    use exomig_codec::compression;
+    let stack = Stack::start(EmulatorConfig::for_tests(), |_| {}).await;
+    let mut c = stack.client();
+    c.extra_headers =
+        "<rsp:CompressionType s:mustUnderstand=\"true\">xpress</rsp:CompressionType>".into();
+    let (shell, created) = c.create_pool().await;
+    assert!(created.body.contains("CompressionMode"), "{}", created.body);
+    let opened = c.receive(&shell, None, 10).await;
+    let framed = opened.streams();
+    assert!(!framed.is_empty());
+    let mut defrag = Defragmenter::default();
+    let mut types = Vec::new();
+    for s in framed {
+        let plain = compression::decode(&s).expect("chunk framing");
+        for m in defrag.push_packet(&plain).expect("fragments") {
+            types.push(Message::parse(&m.message).expect("message").message_type);
+        }
+    }
+    assert_eq!(types.last(), Some(&MessageType::RUNSPACEPOOL_STATE));
+
+    // Pipeline input sent compressed (stored chunks) is decoded before reassembly.
+    let pool = pool_id(&shell);
+    let (cid, _) = c
+        .command(&shell, pool, &[("Measure-Object", vec![])], false)
+        .await;
+    let pid = Uuid::parse_str(&cid).expect("guid");
+    let mut data = c.fragments(MessageType::PIPELINE_INPUT, pool, pid, "<S>x</S>");
+    data.extend(c.fragments(MessageType::END_OF_PIPELINE_INPUT, pool, pid, ""));
+    let body = format!(
+        "<rsp:Send><rsp:Stream Name=\"stdin\" CommandId=\"{cid}\">{}</rsp:Stream></rsp:Send>",
+        base64::engine::general_purpose::STANDARD.encode(compression::encode_stored(&data))
+    );
+    assert_eq!(c.op(ACTION_SEND, Some(&shell), &body).await.status, 200);
+    let r = c.receive(&shell, Some(&cid), 10).await;
+    let mut defrag = Defragmenter::default();
+    let mut msgs = Vec::new();
+    for s in r.streams() {
+        for m in defrag
+            .push_packet(&compression::decode(&s).expect("framed"))
+            .expect("fragments")
+        {
+            msgs.push(Message::parse(&m.message).expect("message"));
+        }
+    }
+    let measured = from_clixml(msgs[0].text().expect("utf8")).expect("clixml");
+    assert_eq!(
+        measured.as_obj().and_then(|o| o.get("Count")),
+        Some(&Value::I32(1))
+    );
+    stack.stop().await;
+}

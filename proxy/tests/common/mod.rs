@@ -83,6 +83,8 @@ pub struct Client {
     pub password: String,
     pub http: reqwest::Client,
     pub max_envelope: usize,
+    /// Extra SOAP header elements (e.g. `rsp:CompressionType`).
+    pub extra_headers: String,
     next_oid: u64,
 }
 
@@ -135,6 +137,7 @@ impl Client {
                 .build()
                 .expect("http client"),
             max_envelope: 153_600,
+            extra_headers: String::new(),
             next_oid: 1,
         }
     }
@@ -157,10 +160,11 @@ impl Client {
              <wsman:MaxEnvelopeSize s:mustUnderstand=\"true\">{max}</wsman:MaxEnvelopeSize>\
              <wsa:MessageID>{message_id}</wsa:MessageID><wsman:OperationTimeout>PT{timeout_s}S</wsman:OperationTimeout>\
              <wsa:ReplyTo><wsa:Address s:mustUnderstand=\"true\">http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous</wsa:Address></wsa:ReplyTo>\
-             <wsman:ResourceURI s:mustUnderstand=\"true\">{RESOURCE}</wsman:ResourceURI><wsa:To>{url}</wsa:To>{selector}</s:Header>\
+             <wsman:ResourceURI s:mustUnderstand=\"true\">{RESOURCE}</wsman:ResourceURI><wsa:To>{url}</wsa:To>{selector}{extra}</s:Header>\
              <s:Body>{body}</s:Body></s:Envelope>",
             max = self.max_envelope,
             url = self.url,
+            extra = self.extra_headers,
         )
     }
 
