@@ -273,20 +273,19 @@ fn count_fixes(findings: &[Finding], applicability: Applicability) -> usize {
 }
 
 /// Encoding and line ending of a file the fast path skipped, without building its text
-/// (except for UTF-16, whose line ends are not single bytes; such files are rare).
+/// (except for BOM files: UTF-16 line ends are not single bytes, and a BOM can lie).
 fn sniff(bytes: &[u8]) -> Result<(&'static str, &'static str), String> {
-    let with_bom = bytes.starts_with(b"\xEF\xBB\xBF");
-    if with_bom || bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
-        // BOM files can be malformed; the full decoder is the one judge of that.
+    let encoding = exomig_grammar::source::sniff(bytes);
+    let single_byte_lines = matches!(
+        encoding,
+        exomig_grammar::source::Encoding::Utf8 | exomig_grammar::source::Encoding::Windows1252
+    );
+    if !single_byte_lines {
+        // BOM files can also be malformed; the full decoder is the one judge of that.
         let d = source::decode(bytes).map_err(|e| format!("cannot decode: {e}"))?;
         return Ok((d.encoding, d.line_ending));
     }
-    let encoding = if std::str::from_utf8(bytes).is_ok() {
-        "utf-8"
-    } else {
-        "windows-1252"
-    };
-    Ok((encoding, sniff_line_ending(bytes)))
+    Ok((encoding.as_str(), sniff_line_ending(bytes)))
 }
 
 fn sniff_line_ending(bytes: &[u8]) -> &'static str {

@@ -9,7 +9,6 @@ mod fsio;
 mod output;
 mod progress;
 mod source;
-mod source_shim;
 mod triggers;
 mod walk;
 

@@ -1,33 +1,43 @@
 //! The CLI's view of a script's bytes: decoding to text, encoding a rewrite back with the
 //! original encoding/BOM, and 1-based positions. Everything goes through this module so the
-//! rest of the CLI never cares which crate does the byte-level work.
+//! rest of the CLI never cares which crate does the byte-level work (`exomig_grammar::source`).
 
 use std::ops::Range;
 
-use crate::source_shim as imp;
+use exomig_grammar::source::{self as imp, SourceFile};
 
 /// A decoded script plus what is needed to write a rewrite back byte-faithfully.
 pub struct Decoded {
     pub text: String,
     pub encoding: &'static str,
     pub line_ending: &'static str,
-    file: imp::SourceFile,
+    file: SourceFile,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    #[error("{0}")]
+    Malformed(#[from] imp::DecodeError),
+    /// Decoding replaced bytes (e.g. invalid UTF-8 after a UTF-8 BOM): analysing such text
+    /// is possible, but writing it back would change bytes outside any rewrite.
+    #[error("bytes are not valid {encoding}")]
+    Lossy { encoding: &'static str },
 }
 
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
-pub struct DecodeError(String);
-
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct EncodeError(String);
+pub struct EncodeError(#[from] imp::EncodeError);
 
 pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
-    let file = imp::SourceFile::decode(bytes).map_err(|e| DecodeError(e.to_string()))?;
+    let mut file = SourceFile::decode(bytes)?;
+    let encoding = file.encoding.as_str();
+    if file.encode(&file.text).ok().as_deref() != Some(bytes) {
+        return Err(DecodeError::Lossy { encoding });
+    }
     Ok(Decoded {
-        text: file.text().to_owned(),
-        encoding: file.encoding().as_str(),
-        line_ending: file.line_ending().as_str(),
+        text: std::mem::take(&mut file.text),
+        encoding,
+        line_ending: file.line_ending.as_str(),
         file,
     })
 }
@@ -35,9 +45,7 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
 impl Decoded {
     /// The bytes of `text` in this file's encoding (BOM included when the original had one).
     pub fn encode(&self, text: &str) -> Result<Vec<u8>, EncodeError> {
-        self.file
-            .encode(text)
-            .map_err(|e| EncodeError(e.to_string()))
+        Ok(self.file.encode(text)?)
     }
 }
 
@@ -48,68 +56,43 @@ pub struct Pos {
     pub column: usize,
 }
 
-/// Line starts of a text, with lines ended by CRLF, LF or a lone CR (as the contract says).
+/// Positions and lines of a text, with lines ended by CRLF, LF or a lone CR as the contract
+/// says (the grammar's index, plus the line ranges the snippets and diffs need).
 pub struct LineIndex<'a> {
     text: &'a str,
-    starts: Vec<usize>,
+    index: imp::LineIndex,
 }
 
 impl<'a> LineIndex<'a> {
     pub fn new(text: &'a str) -> Self {
-        let bytes = text.as_bytes();
-        let mut starts = vec![0];
-        let mut i = 0;
-        while i < bytes.len() {
-            match bytes[i] {
-                b'\r' if bytes.get(i + 1) == Some(&b'\n') => {
-                    starts.push(i + 2);
-                    i += 2;
-                    continue;
-                }
-                b'\r' | b'\n' => starts.push(i + 1),
-                _ => {}
-            }
-            i += 1;
+        LineIndex {
+            text,
+            index: imp::LineIndex::new(text),
         }
-        LineIndex { text, starts }
     }
 
-    /// Number of lines; a final line ending does not open an extra (empty) line.
+    /// Number of lines; unlike the grammar's count, a final line ending does not open an
+    /// extra (empty) line, which is how editors and diffs show a file.
     pub fn line_count(&self) -> usize {
-        match self.starts.last() {
-            Some(&last) if last == self.text.len() && self.starts.len() > 1 => {
-                self.starts.len() - 1
-            }
-            _ => self.starts.len(),
+        let all = self.index.line_count();
+        if all > 1 && (self.text.ends_with('\n') || self.text.ends_with('\r')) {
+            all - 1
+        } else {
+            all
         }
     }
 
-    /// Position of a byte offset (clamped to the text, moved back to a char boundary).
     pub fn pos(&self, offset: usize) -> Pos {
-        let mut offset = offset.min(self.text.len());
-        while !self.text.is_char_boundary(offset) {
-            offset -= 1;
-        }
-        let line = self.starts.partition_point(|&s| s <= offset).max(1);
-        let start = self.starts[line - 1];
-        let column = self.text[start..offset].chars().count() + 1;
+        let (line, column) = self.index.line_col(offset);
         Pos { line, column }
     }
 
-    /// Byte range of a 1-based line, without its line ending.
+    /// Byte range of a 1-based line, without its line ending (empty past the end).
     pub fn line_range(&self, line: usize) -> Range<usize> {
-        let Some(&start) = self.starts.get(line.saturating_sub(1)) else {
-            return self.text.len()..self.text.len();
-        };
-        let mut end = self.starts.get(line).copied().unwrap_or(self.text.len());
-        let bytes = self.text.as_bytes();
-        if end > start && bytes[end - 1] == b'\n' {
-            end -= 1;
+        match (self.index.line_start(line), self.index.line_text(line)) {
+            (Some(start), Some(text)) => start..start + text.len(),
+            _ => self.text.len()..self.text.len(),
         }
-        if end > start && bytes[end - 1] == b'\r' {
-            end -= 1;
-        }
-        start..end
     }
 
     pub fn line_text(&self, line: usize) -> &'a str {
@@ -132,6 +115,15 @@ pub fn split_lines(text: &str) -> (Vec<&str>, bool) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn invalid_utf8_after_a_bom_is_not_decoded_lossily() {
+        assert!(matches!(
+            decode(b"\xEF\xBB\xBFok \xFF"),
+            Err(DecodeError::Lossy { .. })
+        ));
+        assert!(decode(b"\xEF\xBB\xBFok \xC3\xA9").is_ok());
+    }
+
     use super::*;
 
     #[test]
@@ -157,7 +149,9 @@ mod tests {
 
     #[test]
     fn offsets_inside_a_char_do_not_panic() {
+        // The grammar counts an offset inside a character as past it.
         let text = "é";
-        assert_eq!(LineIndex::new(text).pos(1), Pos { line: 1, column: 1 });
+        assert_eq!(LineIndex::new(text).pos(1), Pos { line: 1, column: 2 });
+        assert_eq!(LineIndex::new(text).pos(99), Pos { line: 1, column: 2 });
     }
 }
