@@ -10,14 +10,14 @@ use std::sync::Arc;
 use exomig_codec::clixml::{json, to_clixml, Value};
 use exomig_codec::psrp::pipeline::{pipeline_state, Command, CreatePipeline, PipelineState};
 use exomig_codec::psrp::records::{warning_record, ErrorRecord};
-use exomig_codec::psrp::{Message, MessageType};
+use exomig_codec::psrp::MessageType;
 use uuid::Uuid;
 
 use crate::app::App;
 use crate::backend::{InvokeError, UpstreamCall};
 use crate::catalog::Cmdlet;
 use crate::error_map;
-use crate::shell::{Shell, Target};
+use crate::shell::Shell;
 use bind::{bind_arguments, identity_of, BindError};
 use local::LocalCommand;
 
@@ -32,21 +32,42 @@ pub struct PendingPipeline {
     pub create: CreatePipeline,
 }
 
-/// Writes one pipeline's messages into its shell.
+/// Writes one pipeline's messages into its shell. Messages are buffered and handed over in
+/// batches, so a waiting Receive gets many objects (and the final state) in one response
+/// instead of waking for each.
 pub struct Emitter {
     shell: Arc<Shell>,
     pid: Uuid,
+    buffer: std::sync::Mutex<Vec<(MessageType, String)>>,
 }
+
+/// Hand buffered output to the shell once this many messages are waiting, so long outputs
+/// stream instead of arriving all at the end.
+const FLUSH_AT: usize = 64;
 
 impl Emitter {
     pub fn new(shell: Arc<Shell>, pid: Uuid) -> Self {
-        Self { shell, pid }
+        Self {
+            shell,
+            pid,
+            buffer: std::sync::Mutex::new(Vec::new()),
+        }
     }
 
     fn send(&self, message_type: MessageType, data: String) {
-        let rpid = self.shell.lock().rpid;
-        let m = Message::to_client(message_type, rpid, self.pid, data.into_bytes());
-        self.shell.emit(Target::Pipeline(self.pid), &m);
+        let full = {
+            let mut b = self.buffer.lock().unwrap_or_else(|p| p.into_inner());
+            b.push((message_type, data));
+            b.len() >= FLUSH_AT
+        };
+        if full {
+            self.flush(false);
+        }
+    }
+
+    fn flush(&self, finished: bool) {
+        let batch = std::mem::take(&mut *self.buffer.lock().unwrap_or_else(|p| p.into_inner()));
+        self.shell.emit_batch(self.pid, batch, finished);
     }
 
     pub fn output(&self, v: &Value) {
@@ -61,13 +82,14 @@ impl Emitter {
         self.send(MessageType::WARNING_RECORD, warning_record(text));
     }
 
-    /// Queues the final state and marks the pipeline finished.
+    /// Queues the final state with everything still buffered and marks the pipeline
+    /// finished, atomically, so a Receive never sees the state without `Done`.
     pub fn finish(&self, state: PipelineState, error: Option<&ErrorRecord>) {
-        self.send(
+        self.buffer.lock().unwrap_or_else(|p| p.into_inner()).push((
             MessageType::PIPELINE_STATE,
             pipeline_state(state, error.map(|e| e.to_value(false))),
-        );
-        self.shell.finish(self.pid);
+        ));
+        self.flush(true);
     }
 }
 

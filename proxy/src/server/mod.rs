@@ -68,6 +68,9 @@ impl Server {
                             continue;
                         }
                     };
+                    // Request/response traffic of small envelopes: without this, Nagle's
+                    // algorithm and delayed ACKs add tens of milliseconds per exchange.
+                    let _ = stream.set_nodelay(true);
                     let app = self.app.clone();
                     let service = service_fn(move |req| {
                         let app = app.clone();

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use exomig_codec::psrp::{Defragmenter, Message};
+use exomig_codec::psrp::{Defragmenter, Message, MessageType};
 use tokio::sync::Notify;
 use uuid::Uuid;
 
@@ -136,13 +136,21 @@ impl Shell {
         self.changed.notify_waiters();
     }
 
-    /// Marks a pipeline finished (its final PIPELINE_STATE has been emitted).
-    pub fn finish(&self, pid: Uuid) {
+    /// Queues a pipeline's messages in order, optionally marking it finished in the same
+    /// step, then wakes waiting Receives once.
+    pub fn emit_batch(&self, pid: Uuid, batch: Vec<(MessageType, String)>, finished: bool) {
         {
             let mut st = self.lock();
-            if let Some(p) = st.pipelines.get_mut(&pid) {
-                p.finished = true;
-                p.task = None;
+            let rpid = st.rpid;
+            for (message_type, data) in batch {
+                let m = Message::to_client(message_type, rpid, pid, data.into_bytes());
+                st.emit(Target::Pipeline(pid), &m);
+            }
+            if finished {
+                if let Some(p) = st.pipelines.get_mut(&pid) {
+                    p.finished = true;
+                    p.task = None;
+                }
             }
         }
         self.changed.notify_waiters();
