@@ -25,6 +25,12 @@ pub enum Error {
         path: PathBuf,
         source: serde_json::Error,
     },
+    #[error("the state file {path} holds tenant '{found}', not '{expected}'")]
+    StateTenant {
+        path: PathBuf,
+        found: String,
+        expected: String,
+    },
     #[error("cannot write state file {path}: {source}")]
     Persist {
         path: PathBuf,

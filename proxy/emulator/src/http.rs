@@ -74,6 +74,15 @@ where
             let tenant = (*tenant).to_owned();
             invoke(&shared, &tenant, &base, request).await
         }
+        (&Method::POST, [a, version, tenant, c])
+            if is(a, "adminapi")
+                && (is(version, "beta") || is(version, "v1.0"))
+                && (is(c, "$batch") || is(c, "%24batch")) =>
+        {
+            let base = format!("{}/{a}/{version}/{tenant}", origin(&shared, &request));
+            let tenant = (*tenant).to_owned();
+            batch(&shared, &tenant, &base, request).await
+        }
         (_, [h]) if is(h, "healthz") => method_not_allowed(),
         (_, [_, o, v, t]) if is(o, "oauth2") && is(v, "v2.0") && is(t, "token") => {
             method_not_allowed()
@@ -269,13 +278,8 @@ fn unauthorized(failure: &AuthFailure) -> Response<Body> {
 }
 
 /// `Prefer: odata.maxpagesize=N` (also read from `X-Prefer`, which some clients send).
-fn page_size<B>(request: &Request<B>) -> usize {
-    let headers = request.headers();
-    headers
-        .get_all("prefer")
-        .iter()
-        .chain(headers.get_all("x-prefer").iter())
-        .filter_map(|v| v.to_str().ok())
+fn page_size<'a>(values: impl Iterator<Item = &'a str>) -> usize {
+    values
         .flat_map(|v| v.split([',', ';']))
         .filter_map(|pref| {
             let (name, value) = pref.split_once('=')?;
@@ -294,8 +298,8 @@ struct Query {
     skip_token: Option<String>,
 }
 
-fn query<B>(request: &Request<B>) -> Query {
-    let pairs = form::parse(request.uri().query().unwrap_or_default());
+fn query(text: Option<&str>) -> Query {
+    let pairs = form::parse(text.unwrap_or_default());
     let find = |name: &str| {
         pairs
             .iter()
@@ -315,9 +319,33 @@ fn query<B>(request: &Request<B>) -> Query {
 }
 
 /// Ties a skip token to the body it was issued for, so a different body cannot reuse it.
+/// The body is hashed in a canonical form (sorted keys, no whitespace), so a client that
+/// re-serialises the same request (a batch member fetched alone) still fits.
 fn fingerprint(body: &[u8]) -> String {
-    let digest = Sha256::digest(body);
+    let canonical = serde_json::from_slice::<Value>(body)
+        .map(|v| canonical_json(&v))
+        .unwrap_or_else(|_| String::from_utf8_lossy(body).into_owned());
+    let digest = Sha256::digest(canonical.as_bytes());
     digest[..6].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn canonical_json(value: &Value) -> String {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            let inner: Vec<String> = entries
+                .into_iter()
+                .map(|(k, v)| format!("{}:{}", Value::String(k.clone()), canonical_json(v)))
+                .collect();
+            format!("{{{}}}", inner.join(","))
+        }
+        Value::Array(items) => {
+            let inner: Vec<String> = items.iter().map(canonical_json).collect();
+            format!("[{}]", inner.join(","))
+        }
+        other => other.to_string(),
+    }
 }
 
 fn make_skip_token(offset: usize, body: &[u8]) -> String {
@@ -353,49 +381,25 @@ where
 {
     shared.invoke_requests.fetch_add(1, Ordering::SeqCst);
     if take_failure(&shared.fail_invoke) {
-        return exchange_error(&CmdletError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "ServerBusy",
-            "Microsoft.Exchange.Data.Storage.StorageTransientException",
-            "The server is temporarily unavailable. Please try again later.",
-        ));
+        return injected_failure();
     }
-    let authorization = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    let claims = match shared.idp.authorize(authorization, tenant) {
+    let claims = match authorize(shared, tenant, request.headers()) {
         Ok(claims) => claims,
-        Err(failure) => {
-            tracing::info!(
-                tenant,
-                reason = failure_kind(&failure),
-                "InvokeCommand refused"
-            );
-            return unauthorized(&failure);
-        }
+        Err(failure) => return unauthorized(&failure),
     };
-    let mut rate_headers = Vec::new();
-    if let Some(throttle) = &shared.throttle {
-        let mut throttle = lock(throttle);
-        let limit = throttle.limit();
-        match throttle.admit(Instant::now()) {
-            Admission::Allowed {
-                remaining,
-                reset_in,
-            } => {
-                rate_headers.push(("rate-limit-limit", limit.to_string()));
-                rate_headers.push(("rate-limit-remaining", remaining.to_string()));
-                rate_headers.push(("rate-limit-reset", reset_at(reset_in)));
-            }
-            Admission::Throttled { retry_after } => {
-                drop(throttle);
-                return throttled(limit, retry_after);
-            }
-        }
-    }
-    let page_size = page_size(&request);
-    let query = query(&request);
+    let rate_headers = match admit(shared) {
+        Ok(headers) => headers,
+        Err(t) => return throttled(t.limit, t.retry_after),
+    };
+    let page_size = page_size(
+        request
+            .headers()
+            .get_all("prefer")
+            .iter()
+            .chain(request.headers().get_all("x-prefer").iter())
+            .filter_map(|v| v.to_str().ok()),
+    );
+    let query = query(request.uri().query());
     let client_request_id = request.headers().get("client-request-id").cloned();
     let body = match read_body(request).await {
         Ok(body) => body,
@@ -411,6 +415,13 @@ where
     if let Some(id) = client_request_id {
         headers.insert("client-request-id", id);
     }
+    decorate(&mut response, &claims.appid);
+    response
+}
+
+/// Headers every InvokeCommand answer carries.
+fn decorate(response: &mut Response<Body>, appid: &str) {
+    let headers = response.headers_mut();
     if let Ok(id) = HeaderValue::from_str(&Uuid::new_v4().to_string()) {
         headers.insert("request-id", id);
     }
@@ -419,8 +430,182 @@ where
         "x-calculatedbetarget",
         HeaderValue::from_static("am0pr01mb0042.eurprd01.prod.outlook.com"),
     );
-    if let Ok(app) = HeaderValue::from_str(&claims.appid) {
+    if let Ok(app) = HeaderValue::from_str(appid) {
         headers.insert("x-ms-appid", app);
+    }
+}
+
+fn injected_failure() -> Response<Body> {
+    exchange_error(&CmdletError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "ServerBusy",
+        "Microsoft.Exchange.Data.Storage.StorageTransientException",
+        "The server is temporarily unavailable. Please try again later.",
+    ))
+}
+
+fn authorize(
+    shared: &Shared,
+    tenant: &str,
+    headers: &http::HeaderMap,
+) -> Result<crate::token::AccessClaims, AuthFailure> {
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    shared
+        .idp
+        .authorize(authorization, tenant)
+        .inspect_err(|failure| {
+            tracing::info!(
+                tenant,
+                reason = failure_kind(failure),
+                "InvokeCommand refused"
+            );
+        })
+}
+
+/// A call refused by the throttle.
+struct Throttled {
+    limit: u32,
+    retry_after: Duration,
+}
+
+/// Counts the call against the throttle; the `Rate-Limit-*` headers to send, or a 429.
+fn admit(shared: &Shared) -> Result<Vec<(&'static str, String)>, Throttled> {
+    let mut rate_headers = Vec::new();
+    if let Some(throttle) = &shared.throttle {
+        let mut throttle = lock(throttle);
+        let limit = throttle.limit();
+        match throttle.admit(Instant::now()) {
+            Admission::Allowed {
+                remaining,
+                reset_in,
+            } => {
+                rate_headers.push(("rate-limit-limit", limit.to_string()));
+                rate_headers.push(("rate-limit-remaining", remaining.to_string()));
+                rate_headers.push(("rate-limit-reset", reset_at(reset_in)));
+            }
+            Admission::Throttled { retry_after } => return Err(Throttled { limit, retry_after }),
+        }
+    }
+    Ok(rate_headers)
+}
+
+/// `POST …/{tenant}/$batch`: up to 20 InvokeCommand requests in one envelope, as the module
+/// sends pipeline input. Each member is counted, throttled and failure-injected on its own.
+async fn batch<B>(
+    shared: &Arc<Shared>,
+    tenant: &str,
+    base: &str,
+    request: Request<B>,
+) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let claims = match authorize(shared, tenant, request.headers()) {
+        Ok(claims) => claims,
+        Err(failure) => return unauthorized(&failure),
+    };
+    let body = match read_body(request).await {
+        Ok(body) => body,
+        Err(response) => return response,
+    };
+    let envelope: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let Some(requests) = envelope.get("requests").and_then(Value::as_array) else {
+        return exchange_error(&bad_request(
+            "InvalidBatchRequest",
+            "The batch body must be {\"requests\":[{\"id\",\"method\",\"url\",\"headers\",\"body\"}]}.",
+        ));
+    };
+    if requests.len() > MAX_BATCH {
+        return exchange_error(&bad_request(
+            "InvalidBatchRequest",
+            &format!("A batch holds at most {MAX_BATCH} requests."),
+        ));
+    }
+    let mut responses = Vec::with_capacity(requests.len());
+    for item in requests {
+        let id = item.get("id").map_or(Value::Null, |v| match v {
+            Value::String(_) => v.clone(),
+            other => Value::String(other.to_string()),
+        });
+        let response = batch_member(shared, base, item).await;
+        let status = response.status().as_u16();
+        let headers: serde_json::Map<String, Value> = response
+            .headers()
+            .iter()
+            .filter_map(|(k, v)| Some((k.to_string(), Value::String(v.to_str().ok()?.to_owned()))))
+            .collect();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .map(http_body_util::Collected::to_bytes)
+            .unwrap_or_default();
+        let body = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+        responses.push(json!({"id": id, "status": status, "headers": headers, "body": body}));
+    }
+    let mut response = json_text(
+        StatusCode::OK,
+        json!({ "responses": responses }).to_string(),
+        response::ODATA_CONTENT_TYPE,
+    );
+    decorate(&mut response, &claims.appid);
+    response
+}
+
+/// The module flushes every 10; Graph's limit of 20 leaves room for other clients.
+const MAX_BATCH: usize = 20;
+
+async fn batch_member(shared: &Arc<Shared>, base: &str, item: &Value) -> Response<Body> {
+    let method = item.get("method").and_then(Value::as_str).unwrap_or("POST");
+    let url = item.get("url").and_then(Value::as_str).unwrap_or_default();
+    let (path, query_text) = match url.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (url, None),
+    };
+    if !method.eq_ignore_ascii_case("POST")
+        || !path.to_ascii_lowercase().ends_with("/invokecommand")
+    {
+        return exchange_error(&bad_request(
+            "InvalidBatchRequest",
+            "Each batch member must be a POST to the InvokeCommand URL.",
+        ));
+    }
+    shared.invoke_requests.fetch_add(1, Ordering::SeqCst);
+    if take_failure(&shared.fail_invoke) {
+        return injected_failure();
+    }
+    let rate_headers = match admit(shared) {
+        Ok(headers) => headers,
+        Err(t) => return throttled(t.limit, t.retry_after),
+    };
+    let prefer: Vec<&str> = item
+        .get("headers")
+        .and_then(Value::as_object)
+        .map(|headers| {
+            headers
+                .iter()
+                .filter(|(k, _)| k.eq_ignore_ascii_case("prefer"))
+                .filter_map(|(_, v)| v.as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    let body = item.get("body").map(Value::to_string).unwrap_or_default();
+    let mut response = run_cmdlet(
+        shared,
+        base,
+        body.as_bytes(),
+        page_size(prefer.into_iter()),
+        &query(query_text),
+    )
+    .await;
+    for (name, value) in rate_headers {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            response.headers_mut().insert(name, value);
+        }
     }
     response
 }
@@ -603,27 +788,27 @@ mod tests {
         assert_eq!(parse_skip_token(&token, b"{\"a\":1}"), Some(1000));
         assert_eq!(parse_skip_token(&token, b"{\"a\":2}"), None);
         assert_eq!(parse_skip_token("garbage!", b"{}"), None);
+        let reordered = make_skip_token(5, br#"{"b":[1,{"y":2,"x":1}],"a":"s"}"#);
+        assert_eq!(
+            parse_skip_token(&reordered, br#"{ "a": "s", "b": [1, {"x": 1, "y": 2}] }"#),
+            Some(5)
+        );
     }
 
     #[test]
     fn page_size_from_prefer() {
-        let request = |v: &str| {
-            Request::builder()
-                .header("Prefer", v)
-                .body(())
-                .unwrap_or_default()
-        };
-        assert_eq!(page_size(&request("odata.maxpagesize=250")), 250);
+        let one = |v: &'static str| std::iter::once(v);
+        assert_eq!(page_size(one("odata.maxpagesize=250")), 250);
         assert_eq!(
-            page_size(&request(
+            page_size(one(
                 "odata.include-annotations=\"*\", odata.maxpagesize=5000"
             )),
             1000
         );
         assert_eq!(
-            page_size(&request("odata.maxpagesize=0;odata.continue-on-error")),
+            page_size(one("odata.maxpagesize=0;odata.continue-on-error")),
             1
         );
-        assert_eq!(page_size(&Request::new(())), 1000);
+        assert_eq!(page_size(std::iter::empty()), 1000);
     }
 }

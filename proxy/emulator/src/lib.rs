@@ -194,12 +194,10 @@ fn initial_tenant(config: &EmulatorConfig) -> Result<Tenant> {
     if let Some(path) = &config.state_file {
         if let Some(tenant) = state::load(path)? {
             if !tenant.domain.eq_ignore_ascii_case(&config.tenant_domain) {
-                return Err(Error::Seed {
+                return Err(Error::StateTenant {
                     path: path.clone(),
-                    reason: format!(
-                        "the state file holds tenant '{}', not '{}'",
-                        tenant.domain, config.tenant_domain
-                    ),
+                    found: tenant.domain,
+                    expected: config.tenant_domain.clone(),
                 });
             }
             return Ok(tenant);

@@ -242,3 +242,64 @@ async fn seed_file_is_loaded_and_errors_are_reported() {
         Ok(_) => panic!("an inconsistent seed must not start"),
     }
 }
+
+#[tokio::test]
+async fn batch_runs_each_member_and_its_pages_continue_outside() {
+    let emu = start(EmulatorConfig::for_tests()).await;
+    let token = app_token(&emu).await;
+    let url = emu.invoke_url();
+    let envelope = json!({"requests": [
+        {"id": "0", "method": "POST", "url": url, "headers": {"Prefer": "odata.maxpagesize=2"},
+         "body": body("Get-Mailbox", json!({"ResultSize": "Unlimited"}))},
+        {"id": "1", "method": "POST", "url": url, "headers": {}, "body": body("Get-Mailbox", json!({"Identity": "nobody"}))},
+        {"id": "2", "method": "POST", "url": url, "headers": {},
+         "body": body("Add-DistributionGroupMember", json!({"Identity": "sales", "Member": "meganb"}))},
+    ]});
+    let batch_url = url.replace("/InvokeCommand", "/$batch");
+    let reply = post(&batch_url, &token, &envelope, None).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let responses = reply.body["responses"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let statuses: Vec<(String, u64)> = responses
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap_or_default().to_owned(),
+                r["status"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        vec![("0".into(), 200), ("1".into(), 404), ("2".into(), 200)]
+    );
+    assert_eq!(
+        responses[0]["body"]["value"].as_array().map(Vec::len),
+        Some(2)
+    );
+    assert_eq!(emu.handle().invoke_requests(), 3);
+    // The next page of member 0 is fetched on its own, with the member's body.
+    let next = responses[0]["body"]["@odata.nextLink"]
+        .as_str()
+        .expect("more pages")
+        .to_owned();
+    let page = post(
+        &next,
+        &token,
+        &envelope["requests"][0]["body"],
+        Some("odata.maxpagesize=2"),
+    )
+    .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert_eq!(page.objects().len(), 2);
+    let members = invoke(
+        &emu,
+        &token,
+        "Get-DistributionGroupMember",
+        json!({"Identity": "sales"}),
+    )
+    .await;
+    assert_eq!(members.objects().len(), 3, "member 2 ran");
+}
