@@ -190,6 +190,8 @@ enum Shape {
     /// Its children go straight into the parent.
     Splice,
     Missing,
+    /// Whitespace, continuations and comments in one match, split into tokens.
+    Trivia,
     ErrorNode(&'static str),
     Ignore,
 }
@@ -198,8 +200,7 @@ fn shape(rule: Rule) -> Shape {
     use Shape::*;
     use SyntaxKind as K;
     match rule {
-        Rule::WHITESPACE => Token(K::Whitespace),
-        Rule::COMMENT => Token(K::Comment),
+        Rule::WHITESPACE => Trivia,
         Rule::nl => Token(K::Newline),
         Rule::semi => Token(K::Semicolon),
         Rule::comma => Token(K::Comma),
@@ -356,6 +357,7 @@ impl Builder<'_> {
         let rule = pair.as_rule();
         match shape(rule) {
             Shape::Ignore => {}
+            Shape::Trivia => self.split_trivia(span, out),
             Shape::Token(kind) => {
                 self.check_token(kind, &span);
                 out.push(token(kind, span));
@@ -425,6 +427,36 @@ impl Builder<'_> {
             Rule::postfix_expr => fold_postfix(children),
             Rule::expression | Rule::expression_nc => precedence::nest(self.src, children),
             _ => make_node(kind, children),
+        }
+    }
+
+    /// Splits one trivia match into `Whitespace` runs and `Comment` tokens.
+    fn split_trivia(&mut self, span: Range<usize>, out: &mut Vec<SyntaxElement>) {
+        let text = self.src.get(span.clone()).unwrap_or("");
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let start = i;
+            let kind = if bytes[i] == b'#' {
+                while i < bytes.len() && bytes[i] != b'\n' && bytes[i] != b'\r' {
+                    i += 1;
+                }
+                SyntaxKind::Comment
+            } else if bytes[i..].starts_with(b"<#") {
+                i = match text[i + 2..].find("#>") {
+                    Some(end) => i + 2 + end + 2,
+                    None => bytes.len(),
+                };
+                SyntaxKind::Comment
+            } else {
+                while i < bytes.len() && bytes[i] != b'#' && !bytes[i..].starts_with(b"<#") {
+                    i += 1;
+                }
+                SyntaxKind::Whitespace
+            };
+            let token_span = span.start + start..span.start + i;
+            self.check_token(kind, &token_span);
+            out.push(token(kind, token_span));
         }
     }
 
