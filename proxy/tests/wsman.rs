@@ -574,3 +574,40 @@ async fn xpress_compression_framing() {
     );
     stack.stop().await;
 }
+
+#[tokio::test]
+async fn malformed_psrp_data_is_a_fault_and_the_shell_survives() {
+    use base64::Engine as _;
+    let stack = Stack::start(EmulatorConfig::for_tests(), |_| {}).await;
+    let mut c = stack.client();
+    let (shell, _) = c.create_pool().await;
+    c.receive(&shell, None, 5).await;
+    // A fragment header announcing a blob far larger than any message bound.
+    let mut bogus = vec![0u8; 17];
+    bogus[7] = 9;
+    bogus[16] = 3;
+    bogus.extend_from_slice(&u32::MAX.to_be_bytes());
+    let body = format!(
+        "<rsp:CommandLine CommandId=\"{}\"><rsp:Command/><rsp:Arguments>{}</rsp:Arguments></rsp:CommandLine>",
+        Uuid::new_v4().hyphenated().to_string().to_uppercase(),
+        base64::engine::general_purpose::STANDARD.encode(bogus)
+    );
+    let r = c.op(ACTION_COMMAND, Some(&shell), &body).await;
+    assert_eq!(r.status, 500, "{}", r.body);
+    assert!(r.body.contains("s:Fault"), "{}", r.body);
+    let (cid, _) = c
+        .command(
+            &shell,
+            pool_id(&shell),
+            &[("Get-AcceptedDomain", vec![])],
+            true,
+        )
+        .await;
+    let (out, _) = c.drain(&shell, &cid).await;
+    assert_eq!(
+        out.last().and_then(pipeline_state),
+        Some(4),
+        "the shell still runs commands"
+    );
+    stack.stop().await;
+}
