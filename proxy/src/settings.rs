@@ -32,6 +32,9 @@ pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
 pub const DEFAULT_UPSTREAM_CONCURRENCY: usize = 16;
 pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+/// The ExchangeOnlineManagement module's retry count and wait cap (exo-rest.md §3.7).
+pub const DEFAULT_UPSTREAM_RETRIES: u32 = 5;
+pub const DEFAULT_UPSTREAM_MAX_DELAY: Duration = Duration::from_secs(120);
 
 /// A duration in the file: seconds as a number, or a string with a unit (`"15m"`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -98,6 +101,10 @@ pub struct Layer {
     pub request_timeout: Option<DurationValue>,
     /// Concurrent upstream calls per tenant.
     pub upstream_concurrency: Option<usize>,
+    /// Retries of a throttled or failed upstream call.
+    pub upstream_retries: Option<u32>,
+    /// Longest wait between upstream retries, `Retry-After` included.
+    pub upstream_max_delay: Option<DurationValue>,
     pub shutdown_grace: Option<DurationValue>,
     pub log_format: Option<String>,
     /// Log filter directive (`info`, `exomig_proxy=debug`); `EXOMIG_LOG` in the environment.
@@ -177,6 +184,8 @@ layer_fields!(
     idle_timeout,
     request_timeout,
     upstream_concurrency,
+    upstream_retries,
+    upstream_max_delay,
     shutdown_grace,
     log_format,
     log,
@@ -329,6 +338,15 @@ impl Layer {
                 "idle_timeout" => layer.idle_timeout = duration(),
                 "request_timeout" => layer.request_timeout = duration(),
                 "upstream_concurrency" => layer.upstream_concurrency = number()?,
+                "upstream_retries" => {
+                    layer.upstream_retries = Some(
+                        value
+                            .trim()
+                            .parse::<u32>()
+                            .map_err(|_| err(format!("{value:?} is not a whole number")))?,
+                    )
+                }
+                "upstream_max_delay" => layer.upstream_max_delay = duration(),
                 "shutdown_grace" => layer.shutdown_grace = duration(),
                 "log_format" => layer.log_format = text(),
                 "log" => layer.log = text(),
@@ -389,6 +407,8 @@ pub struct Settings {
     pub idle_timeout: Duration,
     pub request_timeout: Duration,
     pub upstream_concurrency: usize,
+    pub upstream_retries: u32,
+    pub upstream_max_delay: Duration,
     pub shutdown_grace: Duration,
     pub log_format: LogFormat,
     pub log: Option<String>,
@@ -463,6 +483,11 @@ impl Settings {
             "request-timeout",
             &merged.request_timeout,
             DEFAULT_REQUEST_TIMEOUT,
+        )?;
+        let upstream_max_delay = duration(
+            "upstream-max-delay",
+            &merged.upstream_max_delay,
+            DEFAULT_UPSTREAM_MAX_DELAY,
         )?;
         let shutdown_grace = duration(
             "shutdown-grace",
@@ -546,6 +571,8 @@ impl Settings {
             upstream_concurrency: merged
                 .upstream_concurrency
                 .unwrap_or(DEFAULT_UPSTREAM_CONCURRENCY),
+            upstream_retries: merged.upstream_retries.unwrap_or(DEFAULT_UPSTREAM_RETRIES),
+            upstream_max_delay,
             shutdown_grace,
             log_format,
             log: merged.log,

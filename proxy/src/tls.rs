@@ -171,6 +171,29 @@ pub fn self_signed(dir: &Path, hosts: &[String]) -> Result<SelfSigned, TlsError>
     })
 }
 
+/// Reuses the self-signed certificate in `dir` when one is there and loads, so clients that
+/// trusted it keep working across restarts; generates a new one otherwise. Delete the files to
+/// force a new certificate (for example after changing `hosts`).
+pub fn load_or_generate_self_signed(dir: &Path, hosts: &[String]) -> Result<SelfSigned, TlsError> {
+    let cert_path = dir.join(SELF_SIGNED_CERT);
+    let key_path = dir.join(SELF_SIGNED_KEY);
+    if cert_path.is_file() && key_path.is_file() {
+        if let Ok(config) = load_server_config(&cert_path, &key_path) {
+            let pem = read(&cert_path, "TLS certificate")?;
+            let chain = parse_certificates(&pem, &cert_path.display().to_string())?;
+            if let Some(leaf) = chain.first() {
+                return Ok(SelfSigned {
+                    fingerprint: sha256_fingerprint(leaf.as_ref()),
+                    cert_path,
+                    key_path,
+                    config,
+                });
+            }
+        }
+    }
+    self_signed(dir, hosts)
+}
+
 fn write_file(path: &Path, contents: &[u8], private: bool) -> Result<(), TlsError> {
     let err = |source| TlsError::Write {
         path: path.display().to_string(),
@@ -301,6 +324,17 @@ mod tests {
             .collect();
         assert_eq!(generated.fingerprint.replace(':', ""), expected);
         assert_eq!(generated.fingerprint.len(), 32 * 3 - 1);
+    }
+
+    #[test]
+    fn an_existing_self_signed_certificate_is_reused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let first = load_or_generate_self_signed(dir.path(), &[]).expect("generate");
+        let second = load_or_generate_self_signed(dir.path(), &[]).expect("reuse");
+        assert_eq!(first.fingerprint, second.fingerprint);
+        std::fs::write(&first.key_path, "garbage").expect("corrupt the key");
+        let third = load_or_generate_self_signed(dir.path(), &[]).expect("regenerate");
+        assert_ne!(first.fingerprint, third.fingerprint);
     }
 
     #[cfg(unix)]
