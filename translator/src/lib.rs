@@ -241,4 +241,5 @@ pub const TRIGGERS: &[&str] = &[
     "connect-exchangeonline",
     "connect-ippssession",
     "exchangeonlinemanagement",
+    "exopowershellmodule",
 ];

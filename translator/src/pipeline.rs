@@ -13,6 +13,8 @@ const MAX_PASSES: usize = 8;
 
 pub struct Checked {
     pub findings: Vec<Finding>,
+    /// The grammar's syntax errors of the checked text (to compare before/after a fix).
+    pub syntax_errors: Vec<exomig_grammar::SyntaxError>,
     /// Units that may be applied, with the indices of the findings they resolve.
     pub units: Vec<(Unit, Vec<usize>)>,
 }
@@ -44,7 +46,11 @@ pub fn check(text: &str, opts: &Options) -> Checked {
         .filter(|f| !sup.silences(f.rule, line(f.stmt_start)))
         .filter(|f| f.unit.is_none_or(|u| !silenced_units.contains(&u)))
         .collect();
-    for e in &gerrs {
+    // Syntax errors matter only where a legacy connection could be (see `TRIGGERS`: the CLI
+    // skips files without one, and `check` must agree with that fast path).
+    let lower = text.to_ascii_lowercase();
+    let relevant = crate::TRIGGERS.iter().any(|t| lower.contains(t));
+    for e in gerrs.iter().filter(|_| relevant) {
         let start = e.span.start.min(text.len());
         if sup.silences(Rule::Syn001, line(start)) {
             continue;
@@ -98,7 +104,11 @@ pub fn check(text: &str, opts: &Options) -> Checked {
         .map(|(i, u)| (u, std::mem::take(&mut by_unit[i])))
         .filter(|(_, members)| !members.is_empty())
         .collect();
-    Checked { findings, units }
+    Checked {
+        findings,
+        syntax_errors: gerrs,
+        units,
+    }
 }
 
 fn wanted(a: Applicability, opts: &Options) -> bool {
@@ -133,12 +143,15 @@ fn select(c: &Checked, opts: &Options) -> (Vec<Edit>, Vec<usize>) {
 pub fn fix(text: &str, opts: &Options) -> Result<FixOutcome, FixError> {
     let mut cur = text.to_string();
     let mut applied = Vec::new();
-    let mut converged = false;
+    let mut before_errors: Option<usize> = None;
+    // The check of the final text, once a pass finds nothing more to apply.
+    let mut last: Option<Checked> = None;
     for _ in 0..MAX_PASSES {
         let c = check(&cur, opts);
+        before_errors.get_or_insert(c.syntax_errors.len());
         let (edits, members) = select(&c, opts);
         if edits.is_empty() {
-            converged = true;
+            last = Some(c);
             break;
         }
         let next = edits::apply(&cur, &edits);
@@ -148,28 +161,24 @@ pub fn fix(text: &str, opts: &Options) -> Result<FixOutcome, FixError> {
             }
         }
         if next == cur {
-            converged = true;
+            last = Some(c);
             break;
         }
         cur = next;
     }
-    if !converged {
+    let Some(remaining) = last else {
         return Err(FixError::DidNotConverge {
             iterations: MAX_PASSES,
         });
+    };
+    if remaining.syntax_errors.len() > before_errors.unwrap_or(0) {
+        let message = remaining
+            .syntax_errors
+            .first()
+            .map(|e| e.message.clone())
+            .unwrap_or_else(|| "unknown".into());
+        return Err(FixError::IntroducedSyntaxError { message });
     }
-    if cur != text {
-        let before = grammar_errors(text).len();
-        let after = grammar_errors(&cur);
-        if after.len() > before {
-            let message = after
-                .first()
-                .map(|e| e.message.clone())
-                .unwrap_or_else(|| "unknown".into());
-            return Err(FixError::IntroducedSyntaxError { message });
-        }
-    }
-    let remaining = check(&cur, opts);
     let unsafe_skipped = remaining
         .units
         .iter()

@@ -52,7 +52,7 @@ fn script() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 200, .. ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 96, .. ProptestConfig::default() })]
 
     #[test]
     fn fix_is_idempotent(text in script(), unsafe_fixes in any::<bool>()) {
@@ -64,7 +64,7 @@ proptest! {
     }
 
     #[test]
-    fn never_panics_on_arbitrary_text(text in "\\PC{0,400}") {
+    fn never_panics_on_arbitrary_text(text in "\\PC{0,300}") {
         let _ = check(&text, &unsafe_opts());
         let _ = fix(&text, &unsafe_opts());
     }
@@ -134,4 +134,23 @@ fn sample_files() {
         src.encode(&out.output)
             .unwrap_or_else(|e| panic!("{}: output not encodable: {e}", p.display()));
     }
+}
+
+/// `check` reports nothing for a text that holds none of `TRIGGERS` (the CLI's fast path
+/// relies on it), even when the text has syntax errors.
+#[test]
+fn triggers_cover_every_finding() {
+    for text in [
+        "Get-Item x | Where-Object { $_.Length -gt 1",
+        "function f { param($a) $a }\n",
+        "\"unterminated",
+    ] {
+        assert!(check(text, &unsafe_opts()).findings.is_empty(), "{text}");
+    }
+    let loader = "$m = Get-ChildItem $env:LOCALAPPDATA\\Apps\\2.0 -Filter Microsoft.Exchange.Management.ExoPowershellModule.dll -Recurse\nImport-Module $m.FullName\n";
+    let lower = loader.to_ascii_lowercase();
+    assert!(!check(loader, &unsafe_opts()).findings.is_empty());
+    assert!(exomig_translator::TRIGGERS
+        .iter()
+        .any(|t| lower.contains(t)));
 }
