@@ -28,7 +28,11 @@ impl App {
             config.tenant.clone(),
             backend.clone(),
         );
-        let shells = ShellRegistry::new(config.max_shells_per_user, config.idle_timeout);
+        let shells = ShellRegistry::new(
+            config.max_shells_per_user,
+            config.max_shells_total,
+            config.idle_timeout,
+        );
         Arc::new(Self {
             config,
             auth,

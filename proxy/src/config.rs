@@ -92,6 +92,9 @@ pub struct ProxyConfig {
     /// Token resource override; default is the environment's Exchange host.
     pub resource: Option<String>,
     pub max_shells_per_user: usize,
+    /// Shells across all users: bounds memory even when every caller presents a different
+    /// pass-through token (each token is its own owner).
+    pub max_shells_total: usize,
     pub max_body: usize,
     /// Shells idle this long are dropped; advertised to clients as `IdleTimeOut`.
     pub idle_timeout: Duration,
@@ -101,7 +104,7 @@ pub struct ProxyConfig {
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
-    #[error("--max-shells-per-user must be at least 1")]
+    #[error("--max-shells-per-user must be at least 1 and at most the total shell limit")]
     NoShells,
     #[error("--max-body must be at least 64 KiB (clients send envelopes of up to 512000 bytes)")]
     BodyTooSmall,
@@ -128,6 +131,7 @@ impl ProxyConfig {
             users_file: None,
             resource: None,
             max_shells_per_user: 10,
+            max_shells_total: 1000,
             max_body: 1024 * 1024,
             idle_timeout: Duration::from_secs(15 * 60),
             max_receive_wait: Duration::from_secs(60),
@@ -171,7 +175,7 @@ impl ProxyConfig {
     }
 
     pub fn validate(&self) -> Result<(), ConfigError> {
-        if self.max_shells_per_user == 0 {
+        if self.max_shells_per_user == 0 || self.max_shells_total < self.max_shells_per_user {
             return Err(ConfigError::NoShells);
         }
         if self.max_body < 64 * 1024 {

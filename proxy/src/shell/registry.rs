@@ -20,15 +20,17 @@ pub enum CreateError {
 pub struct ShellRegistry {
     shells: Mutex<HashMap<String, Arc<Shell>>>,
     max_per_user: usize,
+    max_total: usize,
     idle_timeout: Duration,
     shutting_down: AtomicBool,
 }
 
 impl ShellRegistry {
-    pub fn new(max_per_user: usize, idle_timeout: Duration) -> Self {
+    pub fn new(max_per_user: usize, max_total: usize, idle_timeout: Duration) -> Self {
         Self {
             shells: Mutex::new(HashMap::new()),
             max_per_user,
+            max_total,
             idle_timeout,
             shutting_down: AtomicBool::new(false),
         }
@@ -53,6 +55,9 @@ impl ShellRegistry {
         }
         let owned = map.values().filter(|s| s.owner == shell.owner).count();
         if owned >= self.max_per_user {
+            return Err(CreateError::Quota(self.max_per_user));
+        }
+        if map.len() >= self.max_total {
             return Err(CreateError::Quota(self.max_per_user));
         }
         let shell = Arc::new(shell);
@@ -152,7 +157,7 @@ mod tests {
 
     #[test]
     fn quota_is_per_user_and_lookup_hides_other_users() {
-        let reg = ShellRegistry::new(2, Duration::from_secs(900));
+        let reg = ShellRegistry::new(2, 100, Duration::from_secs(900));
         reg.insert(shell("A", "alice")).expect("1st");
         reg.insert(shell("B", "alice")).expect("2nd");
         assert_eq!(
@@ -178,19 +183,30 @@ mod tests {
 
     #[test]
     fn reaps_only_idle_shells() {
-        let reg = ShellRegistry::new(10, Duration::from_millis(0));
+        let reg = ShellRegistry::new(10, 100, Duration::from_millis(0));
         reg.insert(shell("A", "alice")).expect("insert");
         std::thread::sleep(Duration::from_millis(5));
         assert_eq!(reg.reap_idle(), 1);
         assert_eq!(reg.count(), 0);
-        let reg = ShellRegistry::new(10, Duration::from_secs(900));
+        let reg = ShellRegistry::new(10, 100, Duration::from_secs(900));
         reg.insert(shell("A", "alice")).expect("insert");
         assert_eq!(reg.reap_idle(), 0);
     }
 
     #[test]
+    fn total_limit_applies_across_owners() {
+        let reg = ShellRegistry::new(10, 2, Duration::from_secs(900));
+        reg.insert(shell("A", "token:1")).expect("1st");
+        reg.insert(shell("B", "token:2")).expect("2nd");
+        assert!(matches!(
+            reg.insert(shell("C", "token:3")),
+            Err(CreateError::Quota(_))
+        ));
+    }
+
+    #[test]
     fn shutdown_refuses_new_shells() {
-        let reg = ShellRegistry::new(10, Duration::from_secs(900));
+        let reg = ShellRegistry::new(10, 100, Duration::from_secs(900));
         reg.shutdown();
         assert_eq!(
             reg.insert(shell("A", "x")).err(),
