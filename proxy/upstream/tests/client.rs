@@ -108,6 +108,7 @@ async fn delegated_anchor_and_default_page_size() {
     );
     assert_eq!(request.header("prefer"), Some("odata.maxpagesize=1000"));
     assert_eq!(request.header("warningaction"), None);
+    assert_eq!(request.header("x-clientapplication"), Some("exomig"));
     assert_eq!(request.json()["CmdletInput"]["Parameters"], json!({}));
 }
 
@@ -705,4 +706,36 @@ async fn oversized_responses_are_refused() {
         matches!(err, ExoError::InvalidResponse(ref m) if m.contains("1024")),
         "{err:?}"
     );
+}
+
+#[test]
+fn anchor_header_values() {
+    assert_eq!(Anchor::None.header_value(), None);
+    assert_eq!(
+        Anchor::Upn("a@b".into()).header_value().as_deref(),
+        Some("UPN:a@b")
+    );
+    assert_eq!(
+        Anchor::App {
+            tenant: "contoso.onmicrosoft.com".into()
+        }
+        .header_value()
+        .as_deref(),
+        Some("APP:SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}@contoso.onmicrosoft.com")
+    );
+    assert_eq!(
+        Anchor::Raw("SMTP:x@y".into()).header_value().as_deref(),
+        Some("SMTP:x@y")
+    );
+}
+
+#[tokio::test]
+async fn bypassed_anchoring_sends_no_anchor_header() {
+    let server = MockServer::start(|_, _| Reply::page(vec![], None, &[])).await;
+    let context = ctx(Arc::new(ScriptedSource::fixed("t"))).with_anchor(Anchor::None);
+    client(&server)
+        .invoke(&context, "Get-User", &Parameters::new())
+        .await
+        .expect("ok");
+    assert_eq!(server.requests()[0].header("x-anchormailbox"), None);
 }
