@@ -203,9 +203,19 @@ impl TokenCache {
         }
     }
 
-    /// For `/readyz`: whether a token can be obtained right now.
+    /// For `/readyz`: whether a token can be obtained right now. During an outage this
+    /// waits for the refresh and its backoff; see [`TokenCache::ready_within`].
     pub async fn ready(&self, source: &dyn TokenSource) -> bool {
         self.token(source).await.is_ok()
+    }
+
+    /// [`TokenCache::ready`] that answers `false` once `limit` has passed, so a probe never
+    /// hangs on a slow identity provider (the abandoned fetch is cancelled; the next caller
+    /// starts a new one).
+    pub async fn ready_within(&self, source: &dyn TokenSource, limit: std::time::Duration) -> bool {
+        tokio::time::timeout(limit, self.ready(source))
+            .await
+            .unwrap_or(false)
     }
 
     async fn refresh_locked(

@@ -240,3 +240,13 @@ async fn entries_without_a_valid_token_are_pruned() {
     );
     assert_eq!(kept.fetches(), 1, "a valid token survives pruning");
 }
+
+#[tokio::test]
+async fn ready_within_gives_up_on_a_slow_identity_provider() {
+    let cache = TokenCache::new(fast_policy(1));
+    let mut slow = ScriptedSource::fixed("late");
+    slow.delay = Duration::from_secs(5);
+    assert!(!cache.ready_within(&slow, Duration::from_millis(50)).await);
+    let quick = ScriptedSource::fixed("now");
+    assert!(cache.ready_within(&quick, Duration::from_secs(5)).await);
+}
