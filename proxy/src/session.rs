@@ -18,6 +18,15 @@ use crate::app::App;
 use crate::pipeline::{self, PendingPipeline};
 use crate::shell::{PipelineSlot, Shell, ShellState, Target};
 
+#[derive(Debug, thiserror::Error)]
+pub enum FeedError {
+    #[error(transparent)]
+    Psrp(#[from] PsrpError),
+    /// The client's SESSION_CAPABILITY names a protocol version this server cannot speak.
+    #[error("PSRP protocol version {0} is not supported")]
+    Protocol(String),
+}
+
 /// Work to do once the shell lock is released.
 enum Action {
     Start {
@@ -38,7 +47,7 @@ pub fn feed(
     shell: &Arc<Shell>,
     data: &[u8],
     command_id: Option<&str>,
-) -> Result<(), PsrpError> {
+) -> Result<(), FeedError> {
     let actions = {
         let mut st = shell.lock();
         st.touch();
@@ -47,7 +56,7 @@ pub fn feed(
         for r in messages {
             let message = Message::parse(&r.message)?;
             let decoded = ClientMessage::decode(&message)?;
-            handle(&mut st, &message, decoded, command_id, &mut actions);
+            handle(&mut st, &message, decoded, command_id, &mut actions)?;
         }
         actions
     };
@@ -82,12 +91,15 @@ fn handle(
     decoded: ClientMessage,
     command_id: Option<&str>,
     actions: &mut Vec<Action>,
-) {
+) -> Result<(), FeedError> {
     let rpid = st.rpid;
     let pool =
         |t: MessageType, data: String| Message::to_client(t, rpid, Uuid::nil(), data.into_bytes());
     match decoded {
-        ClientMessage::SessionCapability(_) => {
+        ClientMessage::SessionCapability(cap) => {
+            if !cap.protocol_supported() {
+                return Err(FeedError::Protocol(cap.protocol_version));
+            }
             if !message.rpid.is_nil() {
                 st.rpid = message.rpid;
             }
@@ -185,4 +197,5 @@ fn handle(
             tracing::debug!(message_type = %t, "ignored client message");
         }
     }
+    Ok(())
 }

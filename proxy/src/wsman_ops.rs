@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use exomig_codec::psrp::capability::SERVER_PROTOCOL_VERSION;
 use exomig_codec::wsman::budget::DEFAULT_MAX_ENVELOPE;
 use exomig_codec::wsman::response::{
     command_response, create_response, delete_response, get_response, receive_response,
@@ -19,7 +20,7 @@ use crate::app::App;
 use crate::auth::Principal;
 use crate::pipeline;
 use crate::query::ConnectionQuery;
-use crate::session::feed;
+use crate::session::{feed, FeedError};
 use crate::shell::{CreateError, Received, Shell, Target};
 
 /// The `Machine` named in faults.
@@ -213,11 +214,19 @@ fn create_shell(
     };
     if let Err(e) = feed(app, &shell, &create.creation_xml, None) {
         app.shells.remove(&shell_id, &principal.owner);
-        return Reply::fault_with(
-            reply,
-            FaultKind::InvalidRequest,
-            format!("Invalid creationXml: {e}"),
-        );
+        return match e {
+            FeedError::Protocol(_) => Reply::fault(
+                reply,
+                FaultKind::ProtocolVersion {
+                    server_version: SERVER_PROTOCOL_VERSION.to_owned(),
+                },
+            ),
+            FeedError::Psrp(e) => Reply::fault_with(
+                reply,
+                FaultKind::InvalidRequest,
+                format!("Invalid creationXml: {e}"),
+            ),
+        };
     }
     tracing::info!(shell = %shell_id, user = %principal.user, "shell created");
     let info = ShellInfo {

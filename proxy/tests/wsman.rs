@@ -611,3 +611,37 @@ async fn malformed_psrp_data_is_a_fault_and_the_shell_survives() {
     );
     stack.stop().await;
 }
+
+#[tokio::test]
+async fn an_unsupported_protocol_version_is_refused_at_create() {
+    use base64::Engine as _;
+    use exomig_codec::clixml::{to_clixml, PsObject};
+    let stack = Stack::start(EmulatorConfig::for_tests(), |_| {}).await;
+    let mut c = stack.client();
+    let pool = Uuid::new_v4();
+    let mut cap = PsObject::default();
+    cap.push_extended("protocolversion", Value::Version("1.0".into()));
+    cap.push_extended("PSVersion", Value::Version("2.0".into()));
+    cap.push_extended("SerializationVersion", Value::Version("1.1.0.1".into()));
+    let data = c.fragments(
+        MessageType::SESSION_CAPABILITY,
+        pool,
+        Uuid::nil(),
+        &to_clixml(&Value::obj(cap)),
+    );
+    let shell = pool.hyphenated().to_string().to_uppercase();
+    let body = format!(
+        "<rsp:Shell ShellId=\"{shell}\"><rsp:InputStreams>stdin pr</rsp:InputStreams><rsp:OutputStreams>stdout</rsp:OutputStreams>\
+         <creationXml xmlns=\"http://schemas.microsoft.com/powershell\">{}</creationXml></rsp:Shell>",
+        base64::engine::general_purpose::STANDARD.encode(data)
+    );
+    let r = c.op(ACTION_CREATE, None, &body).await;
+    assert!(r.is_fault_code("2152991685"), "{}", r.body);
+    assert!(r.body.contains("PSProtocolVersionError"), "{}", r.body);
+    let gone = c.receive(&shell, None, 1).await;
+    assert!(
+        gone.is_fault_code(CODE_INVALID_SELECTORS),
+        "the refused shell is not kept"
+    );
+    stack.stop().await;
+}
