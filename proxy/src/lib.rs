@@ -29,4 +29,5 @@ pub mod login_guard;
 pub mod metrics;
 pub mod settings;
 pub mod telemetry;
+pub mod tenant_limit;
 pub mod tls;
