@@ -330,3 +330,6 @@ fn to_exchange_object(
     }
     value
 }
+
+#[cfg(test)]
+mod tests;
