@@ -27,6 +27,7 @@ pub use config::ProxyConfig;
 pub use server::Server;
 pub mod login_guard;
 pub mod metrics;
+pub mod observe;
 pub mod settings;
 pub mod telemetry;
 pub mod tenant_limit;
