@@ -258,7 +258,6 @@ async fn managed_identity_token_from_a_mock_imds_is_accepted_upstream() {
     emu.shutdown().await.expect("shutdown");
 }
 
-/// Slow in debug builds (~30 s) because seeding 2,600 mailboxes in the emulator is.
 #[tokio::test]
 async fn pages_through_more_than_2500_mailboxes() {
     let mut config = EmulatorConfig::for_tests();
