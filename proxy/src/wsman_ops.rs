@@ -69,7 +69,7 @@ pub async fn dispatch(
     endpoint: &str,
     raw: &[u8],
 ) -> Reply {
-    let text = String::from_utf8_lossy(raw);
+    let text = decode_body(raw);
     let request = match Request::parse(&text) {
         Ok(r) => r,
         Err(e) => {
@@ -251,6 +251,30 @@ fn create_shell(
     Reply::ok(create_response(reply, &info))
 }
 
+/// Request text: UTF-8 (what every client sends by default), or UTF-16 when a byte-order mark
+/// says so (WinRM can be configured to send it).
+fn decode_body(raw: &[u8]) -> String {
+    let utf16 = |bytes: &[u8], big_endian: bool| {
+        let units = bytes.chunks_exact(2).map(|c| {
+            let pair = [c[0], c[1]];
+            if big_endian {
+                u16::from_be_bytes(pair)
+            } else {
+                u16::from_le_bytes(pair)
+            }
+        });
+        char::decode_utf16(units)
+            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect()
+    };
+    match raw {
+        [0xFF, 0xFE, rest @ ..] => utf16(rest, false),
+        [0xFE, 0xFF, rest @ ..] => utf16(rest, true),
+        [0xEF, 0xBB, 0xBF, rest @ ..] => String::from_utf8_lossy(rest).into_owned(),
+        _ => String::from_utf8_lossy(raw).into_owned(),
+    }
+}
+
 fn non_empty(value: &str, default: &str) -> String {
     if value.trim().is_empty() {
         default.to_owned()
@@ -327,5 +351,25 @@ async fn receive(
         }
         Received::TimedOut => Reply::fault(reply, FaultKind::TimedOut),
         Received::Gone => Reply::fault(reply, FaultKind::InvalidSelectors),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decode_body;
+
+    #[test]
+    fn bodies_decode_from_utf8_and_utf16_with_bom() {
+        let text = "<s:Envelope>é</s:Envelope>";
+        assert_eq!(decode_body(text.as_bytes()), text);
+        let mut bom8 = vec![0xEF, 0xBB, 0xBF];
+        bom8.extend_from_slice(text.as_bytes());
+        assert_eq!(decode_body(&bom8), text);
+        let mut le = vec![0xFF, 0xFE];
+        le.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        assert_eq!(decode_body(&le), text);
+        let mut be = vec![0xFE, 0xFF];
+        be.extend(text.encode_utf16().flat_map(u16::to_be_bytes));
+        assert_eq!(decode_body(&be), text);
     }
 }
