@@ -532,6 +532,25 @@ async fn mail_contacts_new_get_remove() {
     )
     .await;
     assert_eq!(invalid.status, 400);
+    let prompt = invoke(
+        &emu,
+        &token,
+        "Remove-MailContact",
+        json!({"Identity": "Tony Stark", "Confirm": true}),
+    )
+    .await;
+    assert_eq!(prompt.status, 200);
+    assert!(prompt.body["@adminapi.confirmationmessage"]
+        .as_str()
+        .is_some_and(|m| m.starts_with("Are you sure you want to perform this action?")));
+    let still_there = invoke(
+        &emu,
+        &token,
+        "Get-MailContact",
+        json!({"Identity": "Tony Stark"}),
+    )
+    .await;
+    assert_eq!(still_there.status, 200, "Confirm: true only asks");
     let removed = invoke(
         &emu,
         &token,

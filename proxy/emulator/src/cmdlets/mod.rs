@@ -122,7 +122,11 @@ pub(crate) fn invoke(
     if !*mutates {
         return handler(tenant, params);
     }
-    if params.bool("WhatIf")?.unwrap_or(false) {
+    let what_if = params.bool("WhatIf")?.unwrap_or(false);
+    // The module sends `Confirm: true` first and expects the prompt text back, unexecuted;
+    // it repeats the call with `Confirm: false` once the user agreed.
+    let confirm = params.bool("Confirm")?.unwrap_or(false);
+    if what_if || confirm {
         // Run against a copy so validation and errors are the real ones, then drop it.
         let mut scratch = tenant.clone();
         let mut preview = Params::clone(params);
@@ -132,10 +136,14 @@ pub(crate) fn invoke(
             .string("Identity")?
             .or(params.string("Name")?)
             .unwrap_or_default();
+        let action = format!("Performing the operation \"{canonical}\" on target \"{target}\".");
+        let message = if what_if {
+            format!("What if: {action}")
+        } else {
+            format!("Are you sure you want to perform this action?\r\n{action}")
+        };
         return Ok(CmdletOutput {
-            confirmation: Some(format!(
-                "What if: Performing the operation \"{canonical}\" on target \"{target}\"."
-            )),
+            confirmation: Some(message),
             ..CmdletOutput::default()
         });
     }
