@@ -596,3 +596,48 @@ async fn select_trims_properties() {
         .unwrap_or_default();
     assert_eq!(keys, vec!["Name", "PrimarySmtpAddress"]);
 }
+
+#[tokio::test]
+async fn set_mailbox_type_forwarding_and_primary_address() {
+    let (emu, token) = setup().await;
+    let set = invoke(
+        &emu,
+        &token,
+        "Set-Mailbox",
+        json!({
+            "Identity": "alexw",
+            "Type": "Shared",
+            "ForwardingSmtpAddress": "alex@fabrikam.example",
+            "DeliverToMailboxAndForward": true,
+            "WindowsEmailAddress": "alex.wilber@contoso.onmicrosoft.com",
+        }),
+    )
+    .await;
+    assert_eq!(set.status, 200, "{}", set.body);
+    let alex = &invoke(&emu, &token, "Get-Mailbox", json!({"Identity": "alexw"}))
+        .await
+        .objects()[0];
+    assert_eq!(alex["RecipientTypeDetails"], "SharedMailbox");
+    assert_eq!(alex["ForwardingSmtpAddress"], "smtp:alex@fabrikam.example");
+    assert_eq!(
+        alex["PrimarySmtpAddress"],
+        "alex.wilber@contoso.onmicrosoft.com"
+    );
+    assert_eq!(
+        alex["EmailAddresses"][0], "SMTP:alex.wilber@contoso.onmicrosoft.com",
+        "{}",
+        alex["EmailAddresses"]
+    );
+    assert!(alex["EmailAddresses"]
+        .as_array()
+        .is_some_and(|a| a.contains(&json!("smtp:alexw@contoso.onmicrosoft.com"))));
+    assert_ne!(alex["WhenChanged"], alex["WhenCreated"]);
+    let bad = invoke(
+        &emu,
+        &token,
+        "Set-Mailbox",
+        json!({"Identity": "alexw", "Type": "Castle"}),
+    )
+    .await;
+    assert_eq!(bad.status, 400);
+}
