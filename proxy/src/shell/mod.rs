@@ -28,8 +28,6 @@ pub struct PipelineSlot {
     pub out: OutQueue,
     /// The final PIPELINE_STATE is queued.
     pub finished: bool,
-    /// `CommandState Done` was handed to the client.
-    pub done_reported: bool,
     /// Execution started (NoInput, or END_OF_PIPELINE_INPUT arrived).
     pub started: bool,
     /// The parsed CREATE_PIPELINE, waiting for its input to end.
@@ -45,7 +43,6 @@ impl PipelineSlot {
             command_id,
             out: OutQueue::default(),
             finished: false,
-            done_reported: false,
             started: false,
             pending: None,
             input: Vec::new(),
@@ -79,7 +76,6 @@ pub struct Shell {
     /// The client asked for xpress compression at Create (Windows PowerShell does by
     /// default): Send data arrives compressed and Receive data goes out chunk-framed.
     pub compressed: bool,
-    pub created: Instant,
     pub state: Mutex<ShellState>,
     pub changed: Notify,
 }
@@ -106,7 +102,6 @@ impl Shell {
             query,
             client_ip,
             compressed: false,
-            created: Instant::now(),
             state: Mutex::new(ShellState {
                 defrag: Defragmenter::default(),
                 next_object_id: 1,
@@ -125,15 +120,6 @@ impl Shell {
     /// still structurally valid, so keep serving rather than failing every later request.
     pub fn lock(&self) -> std::sync::MutexGuard<'_, ShellState> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Queues one message for the client and wakes waiting Receives.
-    pub fn emit(&self, target: Target, message: &Message) {
-        {
-            let mut st = self.lock();
-            st.emit(target, message);
-        }
-        self.changed.notify_waiters();
     }
 
     /// Queues a pipeline's messages in order, optionally marking it finished in the same
@@ -240,9 +226,6 @@ impl Shell {
                         let fragments = slot.out.take(max_envelope_size, command_id_len);
                         let done = slot.finished && slot.out.is_empty();
                         if !fragments.is_empty() || done {
-                            if done {
-                                slot.done_reported = true;
-                            }
                             return Received::Data { fragments, done };
                         }
                     }
