@@ -25,7 +25,14 @@ pub enum FeedError {
     /// The client's SESSION_CAPABILITY names a protocol version this server cannot speak.
     #[error("PSRP protocol version {0} is not supported")]
     Protocol(String),
+    /// More pipeline input than one pipeline may buffer.
+    #[error("more than {0} pipeline input objects")]
+    TooMuchInput(usize),
 }
+
+/// Input objects one pipeline may buffer before END_OF_PIPELINE_INPUT: input is held in
+/// memory until the command starts.
+pub const MAX_PIPELINE_INPUT: usize = 100_000;
 
 /// Work to do once the shell lock is released.
 enum Action {
@@ -161,6 +168,9 @@ fn handle(
         ClientMessage::PipelineInput(v) => {
             if let Some(s) = st.pipelines.get_mut(&message.pid) {
                 if !s.started {
+                    if s.input.len() >= MAX_PIPELINE_INPUT {
+                        return Err(FeedError::TooMuchInput(MAX_PIPELINE_INPUT));
+                    }
                     s.input.push(v);
                 }
             }

@@ -128,11 +128,11 @@ pub async fn dispatch(
                     stream.data.clone()
                 };
                 if let Err(e) = feed(app, &shell, &data, stream.command_id.as_deref()) {
-                    return Reply::fault_with(
-                        &reply,
-                        FaultKind::InvalidRequest,
-                        format!("Invalid PSRP data: {e}"),
-                    );
+                    let kind = match e {
+                        FeedError::TooMuchInput(_) => FaultKind::EncodingLimit,
+                        _ => FaultKind::InvalidRequest,
+                    };
+                    return Reply::fault_with(&reply, kind, format!("Invalid PSRP data: {e}"));
                 }
             }
             Reply::ok(send_response(&reply))
@@ -221,10 +221,10 @@ fn create_shell(
                     server_version: SERVER_PROTOCOL_VERSION.to_owned(),
                 },
             ),
-            FeedError::Psrp(e) => Reply::fault_with(
+            other => Reply::fault_with(
                 reply,
                 FaultKind::InvalidRequest,
-                format!("Invalid creationXml: {e}"),
+                format!("Invalid creationXml: {other}"),
             ),
         };
     }
