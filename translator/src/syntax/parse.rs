@@ -535,12 +535,13 @@ impl<'a> Parser<'a> {
 
     fn pipeline(&mut self) -> Pipeline {
         let start = self.pos;
-        // An assignment: an expression followed by `=`, `+=`, …
+        let mut first_expr = None;
+        // An assignment: an expression followed by `=`, `+=`, … The target is parsed once and
+        // reused as the first operand when no operator follows (re-parsing would be
+        // exponential in the nesting depth).
         if self.peek().is_some_and(|c| c == '$' || c == '[') {
-            let save = self.pos;
-            let save_errs = self.errors.len();
-            let save_comments = self.comments.len();
             let target = self.unary();
+            let after = self.pos;
             self.ws(false);
             if let Some(op) = self.assign_op() {
                 self.pos += op.len();
@@ -567,8 +568,19 @@ impl<'a> Parser<'a> {
                             self.pipeline()
                         }
                     }
+                } else if self.depth >= MAX_DEPTH {
+                    // `$a = $b = …` beyond the cap: the rest of the line stays opaque.
+                    let e = self.opaque_rest_of_line();
+                    Pipeline {
+                        range: e.range.clone(),
+                        assign: None,
+                        elems: vec![Elem::Expr(e)],
+                    }
                 } else {
-                    self.pipeline()
+                    self.depth += 1;
+                    let p = self.pipeline();
+                    self.depth -= 1;
+                    p
                 };
                 let end = value.range.end.max(target.range.end);
                 return Pipeline {
@@ -580,20 +592,26 @@ impl<'a> Parser<'a> {
                     elems: value.elems,
                 };
             }
-            self.pos = save;
-            self.errors.truncate(save_errs);
-            self.comments.truncate(save_comments);
+            self.pos = after;
+            first_expr = Some(self.expr_rest(start, target, false));
         }
         let mut elems = Vec::new();
         loop {
             self.ws(false);
-            if self.at_pipeline_end() {
-                break;
-            }
             let before = self.pos;
-            elems.push(self.element());
+            let el = match first_expr.take() {
+                Some(e) => Elem::Expr(e),
+                None => {
+                    if self.at_pipeline_end() {
+                        break;
+                    }
+                    self.element()
+                }
+            };
+            let progressed = self.pos != before || !el.range().is_empty();
+            elems.push(el);
             self.ws(false);
-            if self.pos != before && self.peek() == Some('|') && self.peek_at(1) != Some('|') {
+            if progressed && self.peek() == Some('|') && self.peek_at(1) != Some('|') {
                 self.bump();
                 self.ws(true);
                 continue;
@@ -994,9 +1012,15 @@ impl<'a> Parser<'a> {
                 kind: ExprKind::Other,
             };
         }
-        self.depth += 1;
         let start = self.pos;
-        let mut operands = vec![self.unary()];
+        let first = self.unary();
+        self.expr_rest(start, first, nl)
+    }
+
+    /// Continues an expression whose first operand is already parsed.
+    fn expr_rest(&mut self, start: usize, first: Expr, nl: bool) -> Expr {
+        self.depth += 1;
+        let mut operands = vec![first];
         let mut ops = Vec::new();
         loop {
             let save = self.pos;
@@ -1058,6 +1082,35 @@ impl<'a> Parser<'a> {
 
     fn unary(&mut self) -> Expr {
         let start = self.pos;
+        if self.depth >= MAX_DEPTH {
+            return self.opaque_rest_of_line();
+        }
+        self.depth += 1;
+        let e = self.unary_inner(start);
+        self.depth -= 1;
+        e
+    }
+
+    /// Past the nesting cap: the rest of the line becomes one opaque expression.
+    fn opaque_rest_of_line(&mut self) -> Expr {
+        let start = self.pos;
+        while let Some(c) = self.peek() {
+            if is_nl(c) {
+                break;
+            }
+            self.bump();
+        }
+        if self.pos == start {
+            self.bump();
+        }
+        self.errors.push(start..self.pos);
+        Expr {
+            range: start..self.pos,
+            kind: ExprKind::Other,
+        }
+    }
+
+    fn unary_inner(&mut self, start: usize) -> Expr {
         match self.peek() {
             Some('!') => {
                 self.bump();
@@ -1258,7 +1311,8 @@ impl<'a> Parser<'a> {
                 let rest = &self.src[self.pos + 1..];
                 let mut depth = 1usize;
                 let mut end = None;
-                for (i, c) in rest.char_indices() {
+                // Type names are short; a bounded scan keeps `[[[[…` lines linear.
+                for (i, c) in rest.char_indices().take(512) {
                     match c {
                         '[' => depth += 1,
                         ']' => {
@@ -1310,8 +1364,13 @@ impl<'a> Parser<'a> {
                 }
             }
         };
-        // postfixes
+        // postfixes (each one nests the tree a level deeper, so they count against the cap)
+        let mut levels = 0usize;
         loop {
+            if self.depth + levels >= MAX_DEPTH {
+                break;
+            }
+            levels += 1;
             let rest = &self.src[self.pos..];
             let (is_static, skip) = if rest.starts_with("::") {
                 (true, 2)
@@ -1467,6 +1526,21 @@ impl<'a> Parser<'a> {
     fn hashtable(&mut self, start: usize) -> Expr {
         // at '{'
         self.bump();
+        if self.depth >= MAX_DEPTH {
+            self.skip_balanced('{', '}');
+            self.errors.push(start..self.pos);
+            return Expr {
+                range: start..self.pos,
+                kind: ExprKind::Other,
+            };
+        }
+        self.depth += 1;
+        let e = self.hashtable_body(start);
+        self.depth -= 1;
+        e
+    }
+
+    fn hashtable_body(&mut self, start: usize) -> Expr {
         let mut entries = Vec::new();
         loop {
             self.seps();
