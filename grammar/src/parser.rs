@@ -84,6 +84,11 @@ fn parse_prefix(text: &str, len: usize) -> Parse {
             };
             root.children = fill_gaps(prefix, 0..prefix.len(), children, SyntaxKind::Unknown);
             report_missing(prefix, &root, &mut builder.errors);
+            for t in root.tokens() {
+                if t.kind == SyntaxKind::Comment {
+                    builder.check_token(t.kind, &t.span);
+                }
+            }
             builder.errors.sort_by_key(|e| (e.span.start, e.span.end));
             Parse {
                 root,
@@ -190,8 +195,6 @@ enum Shape {
     /// Its children go straight into the parent.
     Splice,
     Missing,
-    /// Whitespace, continuations and comments in one match, split into tokens.
-    Trivia,
     ErrorNode(&'static str),
     Ignore,
 }
@@ -200,7 +203,6 @@ fn shape(rule: Rule) -> Shape {
     use Shape::*;
     use SyntaxKind as K;
     match rule {
-        Rule::WHITESPACE => Trivia,
         Rule::nl => Token(K::Newline),
         Rule::semi => Token(K::Semicolon),
         Rule::comma => Token(K::Comma),
@@ -357,7 +359,6 @@ impl Builder<'_> {
         let rule = pair.as_rule();
         match shape(rule) {
             Shape::Ignore => {}
-            Shape::Trivia => self.split_trivia(span, out),
             Shape::Token(kind) => {
                 self.check_token(kind, &span);
                 out.push(token(kind, span));
@@ -430,36 +431,6 @@ impl Builder<'_> {
         }
     }
 
-    /// Splits one trivia match into `Whitespace` runs and `Comment` tokens.
-    fn split_trivia(&mut self, span: Range<usize>, out: &mut Vec<SyntaxElement>) {
-        let text = self.src.get(span.clone()).unwrap_or("");
-        let bytes = text.as_bytes();
-        let mut i = 0;
-        while i < bytes.len() {
-            let start = i;
-            let kind = if bytes[i] == b'#' {
-                while i < bytes.len() && bytes[i] != b'\n' && bytes[i] != b'\r' {
-                    i += 1;
-                }
-                SyntaxKind::Comment
-            } else if bytes[i..].starts_with(b"<#") {
-                i = match text[i + 2..].find("#>") {
-                    Some(end) => i + 2 + end + 2,
-                    None => bytes.len(),
-                };
-                SyntaxKind::Comment
-            } else {
-                while i < bytes.len() && bytes[i] != b'#' && !bytes[i..].starts_with(b"<#") {
-                    i += 1;
-                }
-                SyntaxKind::Whitespace
-            };
-            let token_span = span.start + start..span.start + i;
-            self.check_token(kind, &token_span);
-            out.push(token(kind, token_span));
-        }
-    }
-
     fn check_token(&mut self, kind: SyntaxKind, span: &Range<usize>) {
         let text = self.src.get(span.clone()).unwrap_or("");
         match kind {
@@ -526,13 +497,73 @@ fn fill_gaps(
 }
 
 fn push_gap(src: &str, span: Range<usize>, gap_kind: SyntaxKind, out: &mut Vec<SyntaxElement>) {
+    // Gaps are the silent trivia rule's bytes: whitespace runs (with backtick line
+    // continuations) and comments. Anything else is a grammar bug, kept as `gap_kind`.
     let text = src.get(span.clone()).unwrap_or("");
-    let kind = if !text.is_empty() && text.chars().all(|c| c == ' ' || c == '\t') {
-        SyntaxKind::Whitespace
-    } else {
-        gap_kind
-    };
-    out.push(token(kind, span));
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let start = i;
+        let kind = if bytes[i] == b'#' {
+            while i < bytes.len() && bytes[i] != b'\n' && bytes[i] != b'\r' {
+                i += 1;
+            }
+            SyntaxKind::Comment
+        } else if bytes[i..].starts_with(b"<#") {
+            i = match text[i + 2..].find("#>") {
+                Some(end) => i + 2 + end + 2,
+                None => bytes.len(),
+            };
+            SyntaxKind::Comment
+        } else {
+            let ws_len = whitespace_len(&text[i..]);
+            if ws_len > 0 {
+                i += ws_len;
+                SyntaxKind::Whitespace
+            } else {
+                i += text[i..].chars().next().map_or(1, char::len_utf8);
+                while i < bytes.len()
+                    && bytes[i] != b'#'
+                    && !bytes[i..].starts_with(b"<#")
+                    && whitespace_len(&text[i..]) == 0
+                {
+                    i += text[i..].chars().next().map_or(1, char::len_utf8);
+                }
+                gap_kind
+            }
+        };
+        out.push(token(kind, span.start + start..span.start + i));
+    }
+}
+
+/// Length of the whitespace run (spaces, tabs, other blanks, backtick + line break) at the
+/// start of `text`.
+fn whitespace_len(text: &str) -> usize {
+    let mut len = 0;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            ' ' | '\t' | '\u{0B}' | '\u{0C}' | '\u{A0}' | '\u{85}' | '\u{FEFF}' | '\u{200B}'
+            | '\u{3000}' => len += c.len_utf8(),
+            '`' => match chars.peek() {
+                Some('\r') => {
+                    chars.next();
+                    len += 2;
+                    if chars.peek() == Some(&'\n') {
+                        chars.next();
+                        len += 1;
+                    }
+                }
+                Some('\n') => {
+                    chars.next();
+                    len += 2;
+                }
+                _ => break,
+            },
+            _ => break,
+        }
+    }
+    len
 }
 
 /// Moves trivia at both edges out of a node, so the node starts and ends at code.
