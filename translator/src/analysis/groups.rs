@@ -71,6 +71,8 @@ struct PSrc<'a> {
 
 struct Splat<'a> {
     var: &'a VarRef,
+    /// The hashtable's defining statement and its `.Add`/index/`+=` statements.
+    stmts: Vec<Range<usize>>,
     /// Why the hashtable cannot be edited in place (its entries still classify the call).
     not_editable: Option<String>,
     /// `$p += @{…}` statements with the ranges of their entries.
@@ -598,6 +600,7 @@ fn connection(a: &mut Analyzer, site_idx: usize, sum: &mut Summary, session_chec
             .import_stmts
             .iter()
             .chain(g.cleanup_stmts.iter())
+            .chain(splats.iter().flat_map(|s| s.stmts.iter()))
             .cloned()
             .collect(),
     });
@@ -985,7 +988,11 @@ fn uses_in(
                         .value("Id")
                         .or_else(|| b.positional.first().copied())
                         .is_some_and(|v| matches!(&v.unparen().kind, ExprKind::Member { target, name, .. } if target.range == rr && name.eq_ignore_ascii_case("id")));
-                    if direct || by_id {
+                    // `Remove-PSSession $exo, $scc`: one cleanup shared by both groups.
+                    let in_list = session_arg(&b).is_some_and(|v| {
+                        matches!(&v.unparen().kind, ExprKind::Binary { operands, ops } if ops.iter().all(|o| o == ",") && operands.iter().any(|o| o.range == rr))
+                    });
+                    if direct || by_id || in_list {
                         cleanup_site(a, cs, g);
                         handled.push(c.range.clone());
                         continue;
@@ -1540,12 +1547,19 @@ fn splat<'a>(a: &Analyzer<'_, 'a>, v: &'a VarRef, site: &CmdSite<'a>) -> Result<
         let inside = stmts
             .iter()
             .any(|s| s.start <= r.var.range.start && r.var.range.end <= s.end);
-        if !inside && r.var.range != v.range {
+        // Another New-PSSession splatting the same table: both groups edit it identically,
+        // and the shared statements tie them into one unit (see `merge_shared`).
+        let other_connection = ix.cmds.iter().any(|c| {
+            (c.cmd.is("New-PSSession") || c.cmd.is("New-ExoPSSession"))
+                && c.cmd.args.iter().any(|x| matches!(x, Arg::Value(e) if e.range == r.var.range && matches!(e.kind, ExprKind::Splat(_))))
+        });
+        if !inside && r.var.range != v.range && !other_connection {
             not_editable = Some("the splatted hashtable is used elsewhere".to_string());
         }
     }
     Ok(Splat {
         var: v,
+        stmts,
         not_editable,
         plus,
         entry_indent,
