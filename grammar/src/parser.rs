@@ -426,6 +426,11 @@ impl Builder<'_> {
                 make_node(SyntaxKind::InvokeMember, children)
             }
             Rule::postfix_expr => fold_postfix(children),
+            // `cmd a, b` passes one array: wrap the values so the argument has a single child.
+            Rule::command_argument if children.iter().any(|c| c.kind() == SyntaxKind::Comma) => {
+                let array = make_node(SyntaxKind::ArrayLiteral, children)?;
+                make_node(SyntaxKind::CommandArgument, vec![array])
+            }
             Rule::expression | Rule::expression_nc => precedence::nest(self.src, children),
             _ => make_node(kind, children),
         }

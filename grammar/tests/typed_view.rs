@@ -69,6 +69,22 @@ fn command_name_parameters_and_arguments() {
 }
 
 #[test]
+fn comma_separated_arguments_are_one_array_argument() {
+    let src = "Remove-PSSession $exo, $scc -Confirm:$false\n";
+    let parse = common::parse_checked(src);
+    let cmd = first_command(&parse);
+    let elements = cmd.elements(src);
+    let CommandElement::Argument(arg, _) = &elements[0] else {
+        panic!("{elements:?}")
+    };
+    let values: Vec<_> = arg.array_elements().iter().map(|e| e.text(src)).collect();
+    assert_eq!(values, ["$exo", "$scc"]);
+    assert!(
+        matches!(&elements[1], CommandElement::Parameter { name, colon_value: Some(v), .. } if name == "Confirm" && v.text(src) == "$false")
+    );
+}
+
+#[test]
 fn invoked_command_names_are_unquoted() {
     let src = "& 'C:\\Program Files\\t.exe' -x\n& $sb\n";
     let parse = common::parse_checked(src);
