@@ -918,10 +918,26 @@ fn uses_in(
                 .map(|d| d.pos)
                 .min()
                 .unwrap_or(usize::MAX);
+            // A retry loop's condition (`while ($null -eq $s)`) runs after the creation too.
+            let in_loop_head = |rr: &Range<usize>| {
+                ix.stmts.iter().any(|s| match &s.stmt.kind {
+                    StmtKind::Compound { keyword, heads, .. } => {
+                        matches!(keyword.as_str(), "while" | "do" | "for")
+                            && s.stmt.range.start <= rr.start
+                            && s.stmt.range.end >= *after
+                            && heads
+                                .iter()
+                                .any(|h| h.range.start <= rr.start && rr.end <= h.range.end)
+                    }
+                    _ => false,
+                })
+            };
             let mut handled: Vec<Range<usize>> = Vec::new();
             for r in &ix.refs {
+                // A `$global:`/`$script:` session outlives the call that made it: earlier code (a
+                // connected-check at the top of the connect function) inspects it too.
                 if r.var.key() != *key
-                    || r.var.range.start < *after
+                    || (!scoped && r.var.range.start < *after && !in_loop_head(&r.var.range))
                     || r.var.range.start >= next_def
                 {
                     continue;
