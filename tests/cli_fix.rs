@@ -190,3 +190,43 @@ fn diff_shows_the_proposed_rewrite_and_never_writes() {
     assert!(colored.stdout.contains("\x1b[31m-"), "{}", colored.stdout);
     assert!(colored.stdout.contains("\x1b[32m+"), "{}", colored.stdout);
 }
+
+fn copy_samples(to: &std::path::Path) {
+    let samples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    for entry in fs::read_dir(samples).expect("samples/") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "ps1") {
+            let name = path.file_name().expect("file name");
+            fs::copy(&path, to.join(name)).expect("copy sample");
+        }
+    }
+}
+
+fn changed_paths(report: &serde_json::Value) -> Vec<String> {
+    report["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .filter(|f| f["changed"] == true)
+        .map(|f| f["path"].as_str().expect("path").to_owned())
+        .collect()
+}
+
+// TRANSLATOR: check's `changed` (computed from the applicable fixes) must agree with what
+// fix actually changes, with and without --unsafe, on every sample.
+#[test]
+fn check_predicts_exactly_the_files_fix_changes() {
+    for flags in [&[][..], &["--unsafe"][..]] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        copy_samples(dir.path());
+        let mut check = vec!["check", "--format", "json"];
+        check.extend_from_slice(flags);
+        let predicted = changed_paths(&json(&run_in(dir.path(), &check)));
+        assert!(!predicted.is_empty(), "samples hold legacy scripts");
+        let mut fix = vec!["fix", "--format", "json"];
+        fix.extend_from_slice(flags);
+        let run = run_in(dir.path(), &fix);
+        assert_ne!(run.code, 2, "{}", run.stderr);
+        assert_eq!(predicted, changed_paths(&json(&run)), "flags {flags:?}");
+    }
+}
