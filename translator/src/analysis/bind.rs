@@ -138,16 +138,6 @@ pub const INVOKE_COMMAND: &[ParamSpec] = &[
     sw("NoNewScope"),
 ];
 
-#[allow(dead_code)]
-pub const ENTER_PSSESSION: &[ParamSpec] = &[
-    p("Session"),
-    p("Id"),
-    p("Name"),
-    pa("ComputerName", &["Cn"]),
-    p("ConnectionUri"),
-    p("InstanceId"),
-];
-
 pub const GET_CREDENTIAL: &[ParamSpec] =
     &[p("Credential"), p("Message"), p("UserName"), p("Title")];
 

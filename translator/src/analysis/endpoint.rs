@@ -239,19 +239,17 @@ pub fn classify(v: &SVal) -> Class {
     // Rebuild the text after the host, keeping holes, and split off the query.
     let mut tail: SVal = vec![Piece::Lit(after[host_end..].to_string())];
     tail.extend(v.iter().skip(1).cloned());
-    let mut path = String::new();
+    // The path is not checked: any path on an online host is that host's endpoint.
     let mut query_pieces: SVal = Vec::new();
     let mut in_query = false;
     for p in tail {
         match p {
-            Piece::Lit(t) if !in_query => match t.find('?') {
-                Some(i) => {
-                    path.push_str(&t[..i]);
+            Piece::Lit(t) if !in_query => {
+                if let Some(i) = t.find('?') {
                     in_query = true;
                     query_pieces.push(Piece::Lit(t[i + 1..].to_string()));
                 }
-                None => path.push_str(&t),
-            },
+            }
             Piece::Hole(h) if !in_query => {
                 return Class::Unknown(format!(
                     "the URI path contains `{h}`, which is not known statically"
@@ -260,7 +258,6 @@ pub fn classify(v: &SVal) -> Class {
             p => query_pieces.push(p),
         }
     }
-    let _ = path;
     let (query, amp_entity) = split_query(&query_pieces);
     Class::Online(Endpoint {
         kind,

@@ -4,7 +4,7 @@
 use super::bind::{self, bind, Bound};
 use super::creds::{self, Token};
 use super::endpoint::{
-    classify, render_value, svals_text, Class, Cloud, Endpoint, Kind, Piece, Resolver, SVal,
+    classify, render_value, svals_text, Class, Cloud, Endpoint, Kind, Piece, Resolver,
 };
 use super::index::{CmdSite, DefValue};
 use super::Analyzer;
@@ -29,7 +29,6 @@ pub struct Summary {
 pub struct GroupInfo {
     pub applicability: Applicability,
     /// Prefix of the group's import (for `Disconnect-ExchangeOnline -ModulePrefix`).
-    #[allow(dead_code)]
     pub prefix: Option<String>,
     pub unit: Option<usize>,
     pub cleanups: Vec<Range<usize>>,
@@ -77,8 +76,6 @@ struct Splat<'a> {
     not_editable: Option<String>,
     /// `$p += @{…}` statements with the ranges of their entries.
     plus: Vec<(Range<usize>, Vec<Range<usize>>)>,
-    /// Entry lines of literal hashtables (for indentation of inserted entries).
-    entry_indent: Option<String>,
     entries_params: Vec<PSrc<'a>>,
 }
 
@@ -504,14 +501,7 @@ fn connection(a: &mut Analyzer, site_idx: usize, sum: &mut Summary, session_chec
             "@{}",
             a.text(&sp.var.range).trim_start_matches('@')
         ));
-        let (mut e, ok) = splat_edits(
-            a,
-            sp,
-            &ep,
-            delegated.as_deref(),
-            &auth_entries,
-            cred.is_some(),
-        );
+        let (mut e, ok) = splat_edits(a, sp, &ep, delegated.as_deref(), &auth_entries);
         if !ok {
             g.manual
                 .push("the splatted hashtable cannot be edited entry by entry".into());
@@ -898,7 +888,7 @@ fn uses_in(
                         if s.cmd.is("Import-PSSession") {
                             import_site(a, s, g);
                         } else {
-                            cleanup_site(a, s, g);
+                            cleanup_site(s, g);
                         }
                     }
                 }
@@ -980,7 +970,7 @@ fn uses_in(
                         && s.cmd.is("Remove-PSSession")
                         && matches!(s.pipe.elems.first(), Some(Elem::Expr(e)) if e.range == rr)
                 }) {
-                    cleanup_site(a, cs, g);
+                    cleanup_site(cs, g);
                     handled.push(cs.pipe.range.clone());
                     continue;
                 }
@@ -1009,7 +999,7 @@ fn uses_in(
                         matches!(&v.unparen().kind, ExprKind::Binary { operands, ops } if ops.iter().all(|o| o == ",") && operands.iter().any(|o| o.range == rr))
                     });
                     if direct || by_id || in_list {
-                        cleanup_site(a, cs, g);
+                        cleanup_site(cs, g);
                         handled.push(c.range.clone());
                         continue;
                     }
@@ -1275,14 +1265,13 @@ fn import_site(a: &Analyzer, cs: &CmdSite, g: &mut GroupBuild) {
     }
 }
 
-fn cleanup_site(a: &Analyzer, cs: &CmdSite, g: &mut GroupBuild) {
+fn cleanup_site(cs: &CmdSite, g: &mut GroupBuild) {
     let p = cs.pipe;
     if !cs.top || p.assign.is_some() || cs.elem + 1 != p.elems.len() || p.elems.len() > 2 {
         g.manual
             .push("the cleanup is part of a larger expression".into());
         return;
     }
-    let _ = a;
     if !g.cleanup_stmts.contains(&cs.stmt.range) {
         g.cleanup_stmts.push(cs.stmt.range.clone());
     }
@@ -1299,7 +1288,7 @@ fn uses_by_name(a: &Analyzer, name: &str, g: &mut GroupBuild) {
                 .and_then(|v| v.literal())
                 .is_some_and(|n| n.eq_ignore_ascii_case(name))
             {
-                cleanup_site(a, cs, g);
+                cleanup_site(cs, g);
             }
         } else if c.is("Get-PSSession") {
             let b = bind(c, bind::GET_PSSESSION);
@@ -1426,7 +1415,6 @@ fn splat<'a>(a: &Analyzer<'_, 'a>, v: &'a VarRef, site: &CmdSite<'a>) -> Result<
     let mut stmts = vec![base.stmt.range.clone()];
     let mut entries: Vec<PSrc<'a>> = Vec::new();
     let mut plus = Vec::new();
-    let mut entry_indent = None;
     let hash_entries = |e: &'a Expr| -> Option<&'a Vec<HashEntry>> {
         match &e.unparen().kind {
             ExprKind::Hash(h) => Some(h),
@@ -1457,9 +1445,6 @@ fn splat<'a>(a: &Analyzer<'_, 'a>, v: &'a VarRef, site: &CmdSite<'a>) -> Result<
         return Err("the splatted hashtable is not a literal".into());
     };
     let h = hash_entries(x).ok_or("the splatted hashtable is not a literal")?;
-    if let Some(first) = h.first() {
-        entry_indent = Some(crate::edits::indent_of(a.src, first.range.start).to_string());
-    }
     push_hash(h, &mut entries);
     for d in defs.iter().filter(|d| d.pos > base.pos) {
         if d.op != "+=" {
@@ -1578,7 +1563,6 @@ fn splat<'a>(a: &Analyzer<'_, 'a>, v: &'a VarRef, site: &CmdSite<'a>) -> Result<
         stmts,
         not_editable,
         plus,
-        entry_indent,
         entries_params: entries,
     })
 }
@@ -1605,7 +1589,6 @@ fn splat_edits(
     ep: &Endpoint,
     delegated: Option<&str>,
     auth_entries: &[(String, String)],
-    had_cred: bool,
 ) -> (Vec<Edit>, bool) {
     let mut edits = Vec::new();
     let mut ok = true;
@@ -1623,7 +1606,6 @@ fn splat_edits(
         uri_new.push(("DelegatedOrganization".into(), v));
     }
     let cred_in_hash = sp.entries_params.iter().any(|p| p.name == "Credential");
-    let _ = had_cred;
     for p in &sp.entries_params {
         let action: Option<Vec<(String, String)>> = match p.name.as_str() {
             "ConfigurationName" | "Authentication" | "AllowRedirection" | "Name" => Some(vec![]),
@@ -1667,12 +1649,7 @@ fn splat_edits(
         };
         let Some(new_entries) = action else { continue };
         match &p.origin {
-            Origin::Entry(r) => edits.push(replace_entry(
-                a,
-                r,
-                &new_entries,
-                sp.entry_indent.as_deref(),
-            )),
+            Origin::Entry(r) => edits.push(replace_entry(a, r, &new_entries)),
             Origin::AddStmt { stmt, form, .. } => {
                 if new_entries.is_empty() {
                     edits.push(delete_stmt(a.src, stmt.clone()));
@@ -1719,12 +1696,7 @@ fn key_range_of(a: &Analyzer, entry: &Range<usize>) -> Range<usize> {
     entry.start..entry.start + end
 }
 
-fn replace_entry(
-    a: &Analyzer,
-    r: &Range<usize>,
-    new: &[(String, String)],
-    indent: Option<&str>,
-) -> Edit {
+fn replace_entry(a: &Analyzer, r: &Range<usize>, new: &[(String, String)]) -> Edit {
     if new.is_empty() {
         return delete_stmt(a.src, r.clone());
     }
@@ -1734,7 +1706,6 @@ fn replace_entry(
     };
     let eol = crate::edits::eol_at(a.src, r.start);
     let ind = crate::edits::indent_of(a.src, r.start);
-    let _ = indent;
     let sep = if own_line {
         format!("{eol}{ind}")
     } else {
@@ -1749,11 +1720,6 @@ fn replace_entry(
         range: r.clone(),
         replacement: text,
     }
-}
-
-#[allow(dead_code)]
-fn svals(v: &SVal) -> String {
-    svals_text(v)
 }
 
 /// B3 "several groups": consecutive cleanup statements of different groups become one

@@ -408,7 +408,6 @@ impl<'a> Parser<'a> {
                 if self.peek() != Some('{') {
                     return None;
                 }
-                let bstart = self.pos;
                 self.bump();
                 loop {
                     self.seps();
@@ -436,7 +435,6 @@ impl<'a> Parser<'a> {
                         }
                     }
                 }
-                let _ = bstart;
             }
             _ => {
                 // if / foreach / for / while
