@@ -190,6 +190,14 @@ fn connection(a: &mut Analyzer, site_idx: usize, sum: &mut Summary, session_chec
             "the parameters come from a hashtable that cannot be followed ({})",
             manual.join("; ")
         ))
+    } else if positional.iter().any(|p| {
+        p.literal()
+            .is_some_and(|l| !l.is_empty() && l.trim().is_empty())
+    }) {
+        // A14 edge: "` " is an escaped space (a positional argument), not a continuation.
+        Class::Unknown(
+            "a backtick followed by a space is an escaped space (a stray positional argument), not a line continuation".into(),
+        )
     } else if get("ComputerName").is_some() || !positional.is_empty() {
         Class::OnPrem("the session targets a computer name".into())
     } else if let Some(auth) = lit_of("Authentication")
