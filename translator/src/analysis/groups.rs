@@ -290,6 +290,7 @@ fn connection(a: &mut Analyzer, site_idx: usize, sum: &mut Summary, session_chec
         command_name: None,
         format_type: None,
         import_common: Vec::new(),
+        moved: Vec::new(),
     };
     let mut rule = if v1 {
         Rule::Exo006
@@ -555,6 +556,33 @@ fn connection(a: &mut Analyzer, site_idx: usize, sum: &mut Summary, session_chec
         }
     }
 
+    // Moved import arguments must not use variables set between creation and import: the
+    // Connect call runs where the creation was.
+    for r in ix.refs.iter().filter(|r| {
+        g.moved
+            .iter()
+            .any(|m| m.start <= r.var.range.start && r.var.range.end <= m.end)
+    }) {
+        let key = r.var.key();
+        // The session variable itself, and imports in another function (a caller), are not
+        // moved arguments whose order matters here.
+        let own = matches!(&target, Some(Target::Var(k, _)) if *k == key);
+        if own || r.ctx.func != site.ctx.func {
+            continue;
+        }
+        let set_between = ix.defs.iter().any(|d| {
+            d.key == key
+                && d.pos > creation_range.end
+                && d.pos < r.var.range.start
+                && d.ctx.func == r.ctx.func
+        });
+        if set_between {
+            g.manual.push(format!(
+                "{} is set between the creation and the import, but the Connect call takes the creation's place",
+                a.text(&r.var.range)
+            ));
+        }
+    }
     // Applicability.
     if session_checks {
         g.unsafe_why.push(
@@ -756,6 +784,8 @@ struct GroupBuild {
     command_name: Option<String>,
     format_type: Option<String>,
     import_common: Vec<String>,
+    /// Ranges of import arguments that move onto the Connect call.
+    moved: Vec<Range<usize>>,
 }
 
 enum Target {
@@ -821,6 +851,7 @@ fn session_target(a: &Analyzer, site: &CmdSite, g: &mut GroupBuild) -> Option<Ta
                 command_name: None,
                 format_type: None,
                 import_common: vec![],
+                moved: vec![],
             };
             import_site(a, outer, &mut imp);
             g.manual.append(&mut imp.manual);
@@ -1213,6 +1244,8 @@ fn import_site(a: &Analyzer, cs: &CmdSite, g: &mut GroupBuild) {
             _ => {}
         }
     }
+    // Everything after the session argument may move to the Connect call.
+    g.moved.push(c.name_range.end..c.range.end);
     let mut prefix = b.value("Prefix").map(|v| a.text(&v.range).to_string());
     match (&prefix, &wrapper_prefix) {
         (None, Some(w)) => prefix = Some(w.clone()),
