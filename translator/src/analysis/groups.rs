@@ -1371,6 +1371,17 @@ fn auth_part(
     entries: &mut Vec<(String, String)>,
     g: &mut GroupBuild,
 ) {
+    if cred.is_some()
+        && !matches!(
+            a.opts.auth,
+            AuthPolicy::Credential | AuthPolicy::Interactive
+        )
+    {
+        g.notes.push(
+            "the statements that build the credential stay and may now be unused or still prompt"
+                .into(),
+        );
+    }
     match &a.opts.auth {
         AuthPolicy::Credential => {
             if let Some(c) = cred {
