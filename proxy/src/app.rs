@@ -6,6 +6,8 @@ use crate::auth::Authenticator;
 use crate::backend::Backend;
 use crate::catalog::Catalog;
 use crate::config::ProxyConfig;
+use crate::login_guard::LoginGuard;
+use crate::metrics::Metrics;
 use crate::shell::ShellRegistry;
 
 pub struct App {
@@ -14,6 +16,9 @@ pub struct App {
     pub backend: Arc<dyn Backend>,
     pub shells: ShellRegistry,
     pub catalog: &'static Catalog,
+    pub metrics: Arc<Metrics>,
+    /// Failed-login back-off per Basic user name.
+    pub login_guard: LoginGuard,
 }
 
 impl App {
@@ -21,6 +26,17 @@ impl App {
         config: ProxyConfig,
         users: Option<crate::users::Users>,
         backend: Arc<dyn Backend>,
+    ) -> Arc<Self> {
+        Self::with_metrics(config, users, backend, Arc::new(Metrics::new()))
+    }
+
+    /// As [`Self::new`], recording into `metrics` (shared with the backend and the
+    /// `--metrics-listen` server).
+    pub fn with_metrics(
+        config: ProxyConfig,
+        users: Option<crate::users::Users>,
+        backend: Arc<dyn Backend>,
+        metrics: Arc<Metrics>,
     ) -> Arc<Self> {
         let auth = Authenticator::new(
             config.identity_mode(),
@@ -39,6 +55,8 @@ impl App {
             backend,
             shells,
             catalog: Catalog::builtin(),
+            metrics,
+            login_guard: LoginGuard::default(),
         })
     }
 }

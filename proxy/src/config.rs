@@ -6,60 +6,8 @@ use std::time::Duration;
 
 use secrecy::SecretString;
 
-/// Exchange Online clouds, with the default hosts of exo-rest.md §2.2.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Environment {
-    #[default]
-    O365Default,
-    O365USGovGCCHigh,
-    O365USGovDoD,
-    O365China,
-    O365GermanyCloud,
-}
-
-impl Environment {
-    pub fn parse(name: &str) -> Option<Self> {
-        [
-            Self::O365Default,
-            Self::O365USGovGCCHigh,
-            Self::O365USGovDoD,
-            Self::O365China,
-            Self::O365GermanyCloud,
-        ]
-        .into_iter()
-        .find(|e| e.name().eq_ignore_ascii_case(name))
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::O365Default => "O365Default",
-            Self::O365USGovGCCHigh => "O365USGovGCCHigh",
-            Self::O365USGovDoD => "O365USGovDoD",
-            Self::O365China => "O365China",
-            Self::O365GermanyCloud => "O365GermanyCloud",
-        }
-    }
-
-    /// REST host, which is also the token resource.
-    pub fn rest_base(self) -> &'static str {
-        match self {
-            Self::O365Default => "https://outlook.office365.com",
-            Self::O365USGovGCCHigh => "https://outlook.office365.us",
-            Self::O365USGovDoD => "https://outlook-dod.office365.us",
-            Self::O365China => "https://partner.outlook.cn",
-            Self::O365GermanyCloud => "https://outlook.office.de",
-        }
-    }
-
-    pub fn authority(self) -> &'static str {
-        match self {
-            Self::O365Default => "https://login.microsoftonline.com",
-            Self::O365USGovGCCHigh | Self::O365USGovDoD => "https://login.microsoftonline.us",
-            Self::O365China => "https://login.chinacloudapi.cn",
-            Self::O365GermanyCloud => "https://login.microsoftonline.de",
-        }
-    }
-}
+/// Exchange Online clouds: the one table lives in `exomig-upstream` (exo-rest.md §2.2).
+pub use exomig_upstream::Environment;
 
 /// The Exchange Online module's public client, used for the password grant by default.
 pub const EXO_PUBLIC_CLIENT_ID: &str = "fb78d390-0c51-40cd-8e17-fdbfab77341b";
@@ -100,13 +48,25 @@ pub struct ProxyConfig {
     pub idle_timeout: Duration,
     /// Upper bound of a Receive long poll, whatever the client's OperationTimeout says.
     pub max_receive_wait: Duration,
+    /// Bound on handling one HTTP request; a request over it gets 503.
+    pub request_timeout: Duration,
+    /// Concurrent upstream calls per tenant.
+    pub upstream_concurrency: usize,
+    /// Retries of a throttled or failed upstream call (the module: 5).
+    pub upstream_retries: u32,
+    /// Longest wait before an upstream retry, `Retry-After` included.
+    pub upstream_max_delay: Duration,
+    /// How long running requests and pipelines may finish after shutdown starts.
+    pub shutdown_grace: Duration,
+    /// Password of a PFX `certificate`.
+    pub certificate_password: Option<SecretString>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
     #[error("--max-shells-per-user must be at least 1 and at most the total shell limit")]
     NoShells,
-    #[error("--max-body must be at least 64 KiB (clients send envelopes of up to 512000 bytes)")]
+    #[error("--max-body must be at least 512000 bytes (the envelope size WS-Man clients use)")]
     BodyTooSmall,
     #[error("app mode needs --tenant and --client-id")]
     AppNeedsTenantAndClient,
@@ -135,6 +95,12 @@ impl ProxyConfig {
             max_body: 1024 * 1024,
             idle_timeout: Duration::from_secs(15 * 60),
             max_receive_wait: Duration::from_secs(60),
+            request_timeout: Duration::from_secs(120),
+            upstream_concurrency: 16,
+            upstream_retries: 5,
+            upstream_max_delay: Duration::from_secs(120),
+            shutdown_grace: Duration::from_secs(10),
+            certificate_password: None,
         }
     }
 
@@ -165,7 +131,7 @@ impl ProxyConfig {
     pub fn resource(&self) -> String {
         self.resource
             .clone()
-            .unwrap_or_else(|| self.environment.rest_base().to_owned())
+            .unwrap_or_else(|| self.environment.resource().to_owned())
     }
 
     pub fn password_client_id(&self) -> String {
@@ -178,7 +144,7 @@ impl ProxyConfig {
         if self.max_shells_per_user == 0 || self.max_shells_total < self.max_shells_per_user {
             return Err(ConfigError::NoShells);
         }
-        if self.max_body < 64 * 1024 {
+        if self.max_body < crate::settings::MIN_BODY {
             return Err(ConfigError::BodyTooSmall);
         }
         if self.client_secret.is_some() && self.certificate.is_some() {
@@ -219,7 +185,7 @@ mod tests {
         let mut c = base();
         assert_eq!(c.upstream_base(), "https://outlook.office365.com");
         assert_eq!(c.resource(), "https://outlook.office365.com");
-        c.environment = Environment::parse("o365usgovdod").expect("known");
+        c.environment = "o365usgovdod".parse::<Environment>().expect("known");
         c.upstream = Some("http://127.0.0.1:9/".into());
         assert_eq!(c.upstream_base(), "http://127.0.0.1:9");
         // The audience stays the cloud's resource whatever --upstream says.

@@ -589,19 +589,24 @@ impl Settings {
     /// The server's configuration.
     pub fn proxy_config(&self) -> ProxyConfig {
         let mut c = ProxyConfig::new(self.listen);
-        c.environment =
-            crate::config::Environment::parse(self.environment.name()).unwrap_or_default();
+        c.environment = self.environment;
         c.upstream = self.upstream.clone();
         c.authority = self.authority.clone();
         c.tenant = self.tenant.clone();
         c.client_id = self.client_id.clone();
         c.client_secret = self.client_secret.clone();
         c.certificate = self.certificate.clone();
+        c.certificate_password = self.certificate_password.clone();
         c.users_file = self.users_file.clone();
         c.resource = self.resource.clone();
         c.max_shells_per_user = self.max_shells_per_user;
         c.max_body = self.max_body;
         c.idle_timeout = self.idle_timeout;
+        c.request_timeout = self.request_timeout;
+        c.upstream_concurrency = self.upstream_concurrency;
+        c.upstream_retries = self.upstream_retries;
+        c.upstream_max_delay = self.upstream_max_delay;
+        c.shutdown_grace = self.shutdown_grace;
         c
     }
 

@@ -7,8 +7,8 @@ use exomig_upstream::token::{
     CertificateCredential, ClientCertificate, ClientSecret, PassThrough, Password,
 };
 use exomig_upstream::{
-    Anchor, CallContext, CmdletError, Endpoints, Environment, ExoClient, ExoError, ParamValue,
-    Parameters, RefreshPolicy, TokenCache, TokenError, TokenSource,
+    Anchor, CallContext, CmdletError, Endpoints, ExoClient, ExoClientConfig, ExoError, ParamValue,
+    Parameters, RefreshPolicy, RetryPolicy, TokenCache, TokenError, TokenSource,
 };
 use secrecy::SecretString;
 use serde_json::{Map, Value as Json};
@@ -18,11 +18,12 @@ use crate::backend::{
     UpstreamCredential,
 };
 use crate::config::ProxyConfig;
+use crate::metrics::{Metrics, RetryReason};
+use crate::tenant_limit::TenantLimiter;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BackendError {
-    #[error("unknown environment {0}")]
-    Environment(String),
     #[error("cannot load the app certificate: {0}")]
     Certificate(String),
     #[error("invalid upstream URL: {0}")]
@@ -38,6 +39,11 @@ pub struct UpstreamBackend {
     home_tenant: Option<String>,
     password_client_id: String,
     http: reqwest::Client,
+    limiter: TenantLimiter,
+    metrics: Option<Arc<Metrics>>,
+    /// Client counters already reported to `metrics` (they are cumulative).
+    reported_retries: AtomicU64,
+    reported_throttled: AtomicU64,
 }
 
 /// The tenant segment for the password grant when none is configured: the identity
@@ -46,12 +52,15 @@ const ANY_ORGANIZATION: &str = "organizations";
 
 impl UpstreamBackend {
     pub fn new(config: &ProxyConfig) -> Result<Self, BackendError> {
-        let env: Environment = config
-            .environment
-            .name()
-            .parse()
-            .map_err(|_| BackendError::Environment(config.environment.name().to_owned()))?;
-        let mut endpoints = Endpoints::for_environment(env);
+        Self::with_metrics(config, None)
+    }
+
+    /// As [`Self::new`], reporting token refreshes and upstream calls to `metrics`.
+    pub fn with_metrics(
+        config: &ProxyConfig,
+        metrics: Option<Arc<Metrics>>,
+    ) -> Result<Self, BackendError> {
+        let mut endpoints = Endpoints::for_environment(config.environment);
         if let Some(a) = &config.authority {
             endpoints = endpoints.with_authority(a.clone());
         }
@@ -61,9 +70,25 @@ impl UpstreamBackend {
         if let Some(r) = &config.resource {
             endpoints = endpoints.with_resource(r.clone());
         }
-        let cache = Arc::new(TokenCache::new(RefreshPolicy::default()));
+        let mut cache = TokenCache::new(RefreshPolicy::default());
+        if let Some(m) = &metrics {
+            let m = m.clone();
+            cache = cache.with_observer(Arc::new(move |_key, outcome| {
+                m.token_refresh(outcome.is_ok());
+            }));
+        }
+        let cache = Arc::new(cache);
+        let retry = RetryPolicy {
+            max_retries: config.upstream_retries,
+            max_delay: config.upstream_max_delay,
+            ..RetryPolicy::default()
+        };
         let client = ExoClient::new(&config.upstream_base(), cache.clone())
-            .map_err(|e| BackendError::Upstream(e.to_string()))?;
+            .map_err(|e| BackendError::Upstream(e.to_string()))?
+            .with_config(ExoClientConfig {
+                retry,
+                ..ExoClientConfig::default()
+            });
         let app: Option<Arc<dyn TokenSource>> = match (&config.tenant, &config.client_id) {
             (Some(tenant), Some(client_id)) => {
                 if let Some(secret) = &config.client_secret {
@@ -75,8 +100,11 @@ impl UpstreamBackend {
                         endpoints.scope(),
                     )))
                 } else if let Some(path) = &config.certificate {
-                    let cred = CertificateCredential::from_file(path, None)
-                        .map_err(|e| BackendError::Certificate(e.to_string()))?;
+                    let cred = CertificateCredential::from_file(
+                        path,
+                        config.certificate_password.as_ref(),
+                    )
+                    .map_err(|e| BackendError::Certificate(e.to_string()))?;
                     Some(Arc::new(ClientCertificate::new(
                         client_id.clone(),
                         Arc::new(cred),
@@ -98,7 +126,44 @@ impl UpstreamBackend {
             home_tenant: config.tenant.clone(),
             password_client_id: config.password_client_id(),
             http: reqwest::Client::new(),
+            limiter: TenantLimiter::new(config.upstream_concurrency),
+            metrics,
+            reported_retries: AtomicU64::new(0),
+            reported_throttled: AtomicU64::new(0),
         })
+    }
+
+    /// Reports one finished call and the client's new retries to the metrics.
+    fn observe(&self, result: &Result<exomig_upstream::CmdletResult, ExoError>) {
+        let Some(m) = &self.metrics else {
+            return;
+        };
+        let status = match result {
+            Ok(_) => Some(200),
+            Err(ExoError::Cmdlet(e)) => Some(e.status),
+            Err(ExoError::Throttled { .. }) => Some(429),
+            // No token means no upstream request was made.
+            Err(ExoError::Token(_)) => return,
+            Err(_) => None,
+        };
+        m.upstream_response(status);
+        // The counters are cumulative across concurrent calls; fetch_max hands each
+        // increment to exactly one reporter.
+        let stats = self.client.stats();
+        let before = self
+            .reported_throttled
+            .fetch_max(stats.throttled, Ordering::Relaxed);
+        let throttled = stats.throttled.saturating_sub(before);
+        let before = self
+            .reported_retries
+            .fetch_max(stats.retries, Ordering::Relaxed);
+        let retries = stats.retries.saturating_sub(before);
+        for _ in 0..throttled.min(retries) {
+            m.upstream_retry(RetryReason::Throttled);
+        }
+        for _ in 0..retries.saturating_sub(throttled) {
+            m.upstream_retry(RetryReason::Unavailable);
+        }
     }
 
     fn password_source(&self, user: &str, password: &SecretString) -> Password {
@@ -185,12 +250,17 @@ impl Backend for UpstreamBackend {
     ) -> BoxFuture<'a, Result<InvokeOutput, InvokeError>> {
         Box::pin(async move {
             let (source, tenant, anchor) = self.resolve(call)?;
+            // Held for the whole call, retries included; released if the pipeline is
+            // stopped and this future dropped.
+            let _slot = self.limiter.acquire(&tenant).await;
             let ctx = CallContext::new(tenant, source).with_anchor(anchor);
             let mut params = Parameters::new();
             for (name, value) in &call.parameters {
                 params.set(name.clone(), param_value(value));
             }
-            match self.client.invoke(&ctx, &call.cmdlet, &params).await {
+            let result = self.client.invoke(&ctx, &call.cmdlet, &params).await;
+            self.observe(&result);
+            match result {
                 Ok(result) => Ok(InvokeOutput {
                     objects: result
                         .objects

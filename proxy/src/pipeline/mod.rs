@@ -265,7 +265,10 @@ async fn run_exchange(
             cmdlet: cmdlet.name.clone(),
             parameters,
         };
-        match app.backend.invoke(&call).await {
+        let started = std::time::Instant::now();
+        let outcome = app.backend.invoke(&call).await;
+        app.metrics.observe_cmdlet(&cmdlet.name, started.elapsed());
+        match outcome {
             Ok(result) => {
                 for w in result.warnings.iter().filter(|_| !bound.quiet_warnings) {
                     emitter.warning(w);

@@ -6,7 +6,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::{header, Method, Request, Response, StatusCode};
@@ -14,15 +14,22 @@ use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+use tracing::Instrument as _;
 
 use crate::app::App;
+use crate::observe::{peek_action, RequestGuard};
 use body::{read_limited, BodyOutcome};
 
 pub type HttpResponse = Response<Full<Bytes>>;
 
-/// How long running requests get to finish after shutdown starts (interfaces.md §2).
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+/// A client that has not finished the TLS handshake by then is dropped, so half-open
+/// connections cannot pile up.
+const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// `/readyz` answers within this, even while the token endpoint hangs.
+const READY_TIMEOUT: Duration = Duration::from_secs(5);
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
@@ -37,6 +44,7 @@ pub enum ServerError {
 pub struct Server {
     listener: TcpListener,
     app: Arc<App>,
+    tls: Option<TlsAcceptor>,
 }
 
 impl Server {
@@ -45,14 +53,25 @@ impl Server {
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| ServerError::Bind { addr, source })?;
-        Ok(Self { listener, app })
+        Ok(Self {
+            listener,
+            app,
+            tls: None,
+        })
+    }
+
+    /// Serves HTTPS with this acceptor (see [`crate::tls`]).
+    pub fn with_tls(mut self, acceptor: TlsAcceptor) -> Self {
+        self.tls = Some(acceptor);
+        self
     }
 
     pub fn local_addr(&self) -> Option<SocketAddr> {
         self.listener.local_addr().ok()
     }
 
-    /// Serves until `shutdown` resolves, then drains connections for up to 10 s.
+    /// Serves until `shutdown` resolves, then stops accepting and lets running requests and
+    /// pipelines finish for up to the configured grace period.
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
         let graceful = hyper_util::server::graceful::GracefulShutdown::new();
         let reaper = tokio::spawn(reap_idle_shells(self.app.clone()));
@@ -72,32 +91,75 @@ impl Server {
                     // algorithm and delayed ACKs add tens of milliseconds per exchange.
                     let _ = stream.set_nodelay(true);
                     let app = self.app.clone();
-                    let service = service_fn(move |req| {
-                        let app = app.clone();
-                        async move { Ok::<_, Infallible>(handle(app, peer, req).await) }
-                    });
-                    let conn = hyper::server::conn::http1::Builder::new()
-                        .keep_alive(true)
-                        .serve_connection(TokioIo::new(stream), service);
-                    let watched = graceful.watch(conn);
-                    tokio::spawn(async move {
-                        if let Err(e) = watched.await {
-                            tracing::debug!(error = %e, "connection ended with an error");
+                    let watcher = graceful.watcher();
+                    match self.tls.clone() {
+                        None => {
+                            tokio::spawn(serve_connection(app, peer, stream, false, watcher));
                         }
-                    });
+                        Some(acceptor) => {
+                            tokio::spawn(async move {
+                                let handshake = tokio::time::timeout(
+                                    TLS_HANDSHAKE_TIMEOUT,
+                                    acceptor.accept(stream),
+                                );
+                                match handshake.await {
+                                    Ok(Ok(tls)) => serve_connection(app, peer, tls, true, watcher).await,
+                                    Ok(Err(e)) => {
+                                        tracing::debug!(%peer, error = %e, "TLS handshake failed");
+                                    }
+                                    Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
+                                }
+                            });
+                        }
+                    }
                 }
                 () = &mut shutdown => break,
             }
         }
+        drop(self.listener);
         tracing::info!("shutting down: no new connections");
+        let grace = self.app.config.shutdown_grace;
+        let deadline = Instant::now() + grace;
         self.app.shells.shutdown();
-        if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
+        if tokio::time::timeout(grace, graceful.shutdown())
             .await
             .is_err()
         {
             tracing::warn!("connections still open after the grace period");
         }
+        // Pipelines run detached from connections; give them what is left of the grace.
+        while self.app.shells.running_pipelines() > 0 && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let left = self.app.shells.running_pipelines();
+        if left > 0 {
+            tracing::warn!(
+                pipelines = left,
+                "pipelines still running after the grace period"
+            );
+        }
         reaper.abort();
+    }
+}
+
+async fn serve_connection<I>(
+    app: Arc<App>,
+    peer: SocketAddr,
+    io: I,
+    secure: bool,
+    watcher: hyper_util::server::graceful::Watcher,
+) where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let service = service_fn(move |req| {
+        let app = app.clone();
+        async move { Ok::<_, Infallible>(handle(app, peer, secure, req).await) }
+    });
+    let conn = hyper::server::conn::http1::Builder::new()
+        .keep_alive(true)
+        .serve_connection(TokioIo::new(io), service);
+    if let Err(e) = watcher.watch(conn).await {
+        tracing::debug!(error = %e, "connection ended with an error");
     }
 }
 
@@ -119,13 +181,56 @@ pub fn is_liveid_path(path: &str) -> bool {
         .eq_ignore_ascii_case("/powershell-liveid")
 }
 
-async fn handle(app: Arc<App>, peer: SocketAddr, req: Request<Incoming>) -> HttpResponse {
+/// One request: request id and span, metrics, the request timeout, then routing.
+async fn handle(
+    app: Arc<App>,
+    peer: SocketAddr,
+    secure: bool,
+    req: Request<Incoming>,
+) -> HttpResponse {
+    let request_id = crate::telemetry::request_id(
+        req.headers()
+            .get(crate::telemetry::REQUEST_ID_HEADER)
+            .map(|v| v.as_bytes()),
+    );
+    let span = tracing::debug_span!("request", request_id = %request_id, %peer);
+    let mut guard = RequestGuard::start(app.metrics.clone(), "other");
+    let timeout = app.config.request_timeout;
+    let routed = tokio::time::timeout(timeout, route(app.clone(), peer, secure, req, &mut guard))
+        .instrument(span.clone())
+        .await;
+    let mut response = routed.unwrap_or_else(|_| {
+        span.in_scope(|| tracing::warn!(?timeout, "request timed out"));
+        text(StatusCode::SERVICE_UNAVAILABLE, "request timed out\n")
+    });
+    if let Ok(v) = http::HeaderValue::from_str(&request_id) {
+        response
+            .headers_mut()
+            .insert(crate::telemetry::REQUEST_ID_HEADER, v);
+    }
+    guard.finish(response.status().as_u16());
+    app.metrics.set_open_shells(app.shells.count());
+    response
+}
+
+async fn route(
+    app: Arc<App>,
+    peer: SocketAddr,
+    secure: bool,
+    req: Request<Incoming>,
+    guard: &mut RequestGuard,
+) -> HttpResponse {
     let path = req.uri().path().to_owned();
     let method = req.method().clone();
     let response = match (&method, path.as_str()) {
-        (&Method::GET, "/healthz") => text(StatusCode::OK, "ok\n"),
+        (&Method::GET, "/healthz") => {
+            guard.set_action("healthz");
+            text(StatusCode::OK, "ok\n")
+        }
         (&Method::GET, "/readyz") => {
-            if app.backend.ready().await {
+            guard.set_action("readyz");
+            let ready = tokio::time::timeout(READY_TIMEOUT, app.backend.ready()).await;
+            if ready == Ok(true) {
                 text(StatusCode::OK, "ready\n")
             } else {
                 text(StatusCode::SERVICE_UNAVAILABLE, "upstream not ready\n")
@@ -133,7 +238,7 @@ async fn handle(app: Arc<App>, peer: SocketAddr, req: Request<Incoming>) -> Http
         }
         (_, p) if is_liveid_path(p) => {
             if method == Method::POST {
-                liveid(app, peer, req).await
+                liveid(app, peer, secure, req, guard).await
             } else {
                 let mut r = text(StatusCode::METHOD_NOT_ALLOWED, "use POST\n");
                 r.headers_mut()
@@ -147,7 +252,13 @@ async fn handle(app: Arc<App>, peer: SocketAddr, req: Request<Incoming>) -> Http
     response
 }
 
-async fn liveid(app: Arc<App>, peer: SocketAddr, req: Request<Incoming>) -> HttpResponse {
+async fn liveid(
+    app: Arc<App>,
+    peer: SocketAddr,
+    secure: bool,
+    req: Request<Incoming>,
+    guard: &mut RequestGuard,
+) -> HttpResponse {
     let (parts, body) = req.into_parts();
     let declared = parts
         .headers
@@ -167,13 +278,39 @@ async fn liveid(app: Arc<App>, peer: SocketAddr, req: Request<Incoming>) -> Http
         }
         BodyOutcome::Broken => return text(StatusCode::BAD_REQUEST, "unreadable body\n"),
     };
+    guard.set_action(peek_action(&body));
     let query = crate::query::ConnectionQuery::parse(parts.uri.query());
     let authorization = parts
         .headers
         .get(header::AUTHORIZATION)
         .map(|v| v.as_bytes());
+    // Token pass-through is authorised by the token itself: no password to guess.
+    let guarded_user = if query.basic_auth_to_oauth {
+        None
+    } else {
+        authorization
+            .and_then(crate::auth::parse_basic)
+            .map(|c| c.user)
+    };
+    if let Some(user) = &guarded_user {
+        if let Err(locked) = app.login_guard.check(user, Instant::now()) {
+            tracing::info!(%peer, user = %user, retry_after = ?locked.retry_after, "login refused: too many failures");
+            let mut r = unauthorized();
+            if let Ok(v) =
+                http::HeaderValue::from_str(&locked.retry_after.as_secs().max(1).to_string())
+            {
+                r.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            return r;
+        }
+    }
     let principal = match app.auth.authenticate(authorization, &query).await {
-        Ok(p) => p,
+        Ok(p) => {
+            if let Some(user) = &guarded_user {
+                app.login_guard.record_success(user);
+            }
+            p
+        }
         Err(crate::auth::AuthError::Unavailable(e)) => {
             tracing::warn!(error = %e, "identity provider unavailable");
             return text(
@@ -182,12 +319,17 @@ async fn liveid(app: Arc<App>, peer: SocketAddr, req: Request<Incoming>) -> Http
             );
         }
         Err(e) => {
-            tracing::info!(%peer, reason = %e, "authentication failed");
+            let locked = guarded_user
+                .as_deref()
+                .filter(|_| matches!(e, crate::auth::AuthError::Invalid))
+                .and_then(|user| app.login_guard.record_failure(user, Instant::now()));
+            tracing::info!(%peer, reason = %e, lock = ?locked, "authentication failed");
             return unauthorized();
         }
     };
     let endpoint = format!(
-        "http://{}{}",
+        "{}://{}{}",
+        if secure { "https" } else { "http" },
         parts
             .headers
             .get(header::HOST)

@@ -89,6 +89,22 @@ impl ShellRegistry {
         }
     }
 
+    /// Pipelines started and not yet finished, across all shells (graceful shutdown waits
+    /// for them).
+    pub fn running_pipelines(&self) -> usize {
+        let shells: Vec<Arc<Shell>> = self.map().values().cloned().collect();
+        shells
+            .iter()
+            .map(|s| {
+                s.lock()
+                    .pipelines
+                    .values()
+                    .filter(|p| !p.finished && p.task.is_some())
+                    .count()
+            })
+            .sum()
+    }
+
     pub fn count(&self) -> usize {
         self.map().len()
     }
