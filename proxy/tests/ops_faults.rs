@@ -259,3 +259,29 @@ async fn a_request_over_the_timeout_is_503_and_the_shell_survives() {
     assert!(succeeded(&measured));
     stack.stop().await;
 }
+
+#[tokio::test]
+async fn a_client_that_vanishes_mid_pipeline_leaves_no_task_behind() {
+    let stack = Faulty::start(EmulatorConfig::for_tests(), false, |c| {
+        c.idle_timeout = Duration::from_millis(100);
+        c.upstream_max_delay = Duration::from_millis(500);
+    })
+    .await;
+    let mut c = stack.client(false);
+    let (shell, _) = c.create_pool().await;
+    // The upstream keeps failing, so the cmdlet sits in its retries.
+    stack.emulator.handle().fail_next_invoke_requests(1000);
+    let (_cid, reply) = c
+        .command(&shell, pool_id(&shell), &[("Get-Mailbox", vec![])], true)
+        .await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(stack.app.shells.running_pipelines(), 1);
+    // The client goes away: no Receive, no Delete. Once idle, the shell is reaped and its
+    // pipeline (with its upstream call) is aborted.
+    drop(c);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(stack.app.shells.reap_idle(), 1);
+    assert_eq!(stack.app.shells.running_pipelines(), 0);
+    assert_eq!(stack.app.shells.count(), 0);
+    stack.stop().await;
+}

@@ -168,6 +168,7 @@ async fn reap_idle_shells(app: Arc<App>) {
     loop {
         tick.tick().await;
         let dropped = app.shells.reap_idle();
+        app.metrics.set_open_shells(app.shells.count());
         if dropped > 0 {
             tracing::info!(dropped, "idle shells removed");
         }
