@@ -291,6 +291,7 @@ fn connection(a: &mut Analyzer, site_idx: usize, sum: &mut Summary, session_chec
         format_type: None,
         import_common: Vec::new(),
         moved: Vec::new(),
+        named_import: false,
     };
     let mut rule = if v1 {
         Rule::Exo006
@@ -596,7 +597,7 @@ fn connection(a: &mut Analyzer, site_idx: usize, sum: &mut Summary, session_chec
     if !g.unsafe_why.is_empty() {
         g.applicability = g.applicability.max(Applicability::Unsafe);
     }
-    if target.is_none() {
+    if target.is_none() && !g.named_import {
         g.manual.push(
             "the session is not kept in a variable, so its import and cleanup cannot be followed"
                 .into(),
@@ -786,6 +787,8 @@ struct GroupBuild {
     import_common: Vec<String>,
     /// Ranges of import arguments that move onto the Connect call.
     moved: Vec<Range<usize>>,
+    /// The session was imported through `Get-PSSession -Name X` (no variable needed).
+    named_import: bool,
 }
 
 enum Target {
@@ -852,6 +855,7 @@ fn session_target(a: &Analyzer, site: &CmdSite, g: &mut GroupBuild) -> Option<Ta
                 format_type: None,
                 import_common: vec![],
                 moved: vec![],
+                named_import: false,
             };
             import_site(a, outer, &mut imp);
             g.manual.append(&mut imp.manual);
@@ -1353,10 +1357,24 @@ fn uses_by_name(a: &Analyzer, name: &str, g: &mut GroupBuild) {
                         g.cleanup_stmts.push(cs.stmt.range.clone());
                     }
                 }
-                _ => g.uses008.push((
-                    cs.stmt.range.clone(),
-                    format!("the session is looked up by name ({name})"),
-                )),
+                _ => {
+                    // `Import-PSSession (Get-PSSession -Name X)`: the import of a session that
+                    // was created without keeping it in a variable.
+                    let import = cs
+                        .parent_cmd
+                        .filter(|p| p.is("Import-PSSession") && cs.pipe.elems.len() == 1)
+                        .and_then(|p| a.ix.cmds.iter().find(|o| std::ptr::eq(o.cmd, p)));
+                    match import {
+                        Some(outer) => {
+                            import_site(a, outer, g);
+                            g.named_import = true;
+                        }
+                        None => g.uses008.push((
+                            cs.stmt.range.clone(),
+                            format!("the session is looked up by name ({name})"),
+                        )),
+                    }
+                }
             }
         }
     }
