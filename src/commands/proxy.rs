@@ -320,7 +320,20 @@ async fn serve(settings: Settings, users: Option<Users>) -> anyhow::Result<()> {
             },
         ))
     });
-    tracing::info!(%addr, "proxy started");
+    tracing::info!(
+        %addr,
+        mode = ?settings.proxy_config().identity_mode(),
+        environment = settings.environment.name(),
+        tls = settings.tls != TlsMode::Off,
+        metrics = ?settings.metrics_listen,
+        max_shells_per_user = settings.max_shells_per_user,
+        max_body = settings.max_body,
+        idle_timeout = ?settings.idle_timeout,
+        request_timeout = ?settings.request_timeout,
+        upstream_concurrency = settings.upstream_concurrency,
+        upstream_retries = settings.upstream_retries,
+        "proxy started"
+    );
     server.run(shutdown_signal()).await;
     let _ = stop_tx.send(true);
     if let Some(task) = metrics_task {
