@@ -90,6 +90,8 @@ fn fix_rewrites_legacy_scripts_keeps_a_backup_and_exits_0() {
     );
     assert!(!dir.path().join("modern.ps1.bak").exists());
     assert!(run.stdout.contains("files changed: 1"), "{}", run.stdout);
+    assert!(run.stdout.contains("fixed legacy.ps1 ("), "{}", run.stdout);
+    assert!(!run.stdout.contains("fixed modern.ps1"), "{}", run.stdout);
 
     // Idempotent: a second run changes nothing and finds nothing left.
     let again = run_in(dir.path(), &["fix"]);

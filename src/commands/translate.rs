@@ -257,13 +257,11 @@ pub fn fix(args: FixArgs) -> anyhow::Result<ExitCode> {
         }
     } else {
         let mut out = stdout();
-        print_report(
-            &mut out,
-            &run,
-            args.format,
-            args.common.color.stdout(),
-            !args.common.quiet,
-        )?;
+        let color = args.common.color.stdout();
+        if args.format == Format::Text && !args.common.quiet {
+            output::text::write_fixed_files(&mut out, &run, color)?;
+        }
+        print_report(&mut out, &run, args.format, color, !args.common.quiet)?;
         finish(out)?;
         report_errors_to_stderr(&run, args.format, args.common.color)?;
         if args.format == Format::Text {

@@ -139,6 +139,25 @@ pub fn write_rejections(out: &mut dyn Write, run: &Run, color: bool) -> io::Resu
     Ok(())
 }
 
+/// `fix`: one line per file written, so the summary says what changed where.
+pub fn write_fixed_files(out: &mut dyn Write, run: &Run, color: bool) -> io::Result<()> {
+    let label = if color {
+        "\x1b[1;32mfixed\x1b[0m"
+    } else {
+        "fixed"
+    };
+    for (path, scanned) in run.scanned() {
+        if scanned.changed {
+            writeln!(
+                out,
+                "{label} {path} ({} applied)",
+                plural(scanned.applied, "fix", "fixes")
+            )?;
+        }
+    }
+    Ok(())
+}
+
 pub fn write_summary(out: &mut dyn Write, run: &Run, s: &Summary, color: bool) -> io::Result<()> {
     let bold = |t: &str| {
         if color {
