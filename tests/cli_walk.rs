@@ -143,4 +143,6 @@ fn a_tree_of_5000_files_is_scanned_completely_and_in_order() {
     let walked = json_paths(&report);
     assert_eq!(walked.len(), 5000);
     assert!(walked.windows(2).all(|w| w[0] < w[1]), "sorted and unique");
+    // The progress bar is for terminals only; a piped stderr stays silent.
+    assert_eq!(run.stderr, "");
 }
