@@ -1,0 +1,8 @@
+//! The WS-Man envelope parser over arbitrary text: errors, never panics.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let text = String::from_utf8_lossy(data);
+    let _ = exomig_codec::wsman::Request::parse(&text);
+});
