@@ -122,3 +122,25 @@ fn unclosed_blocks_do_not_backtrack_exponentially() {
     let parse = common::parse_checked(&src);
     assert_eq!(parse.errors.len(), 40);
 }
+
+#[test]
+fn pathological_inputs_finish_and_stay_lossless() {
+    // Each of these once risked exponential backtracking; a regression shows up as a test
+    // that does not finish.
+    let cases = [
+        format!("{}1 2", "(".repeat(60)),
+        "@{ a = ".repeat(60),
+        "\"$(".repeat(60),
+        "[A(".repeat(60),
+        format!("param({})", "$a = (".repeat(60)),
+        format!("{}1 2{}", "& { ".repeat(60), "}".repeat(60)),
+        format!("$a{}", "[$a".repeat(60)),
+        format!("{}$x", "[int]".repeat(60)),
+        format!("class C {{ {} }}", "[A(".repeat(60)),
+        format!("function f {{ param({}) }}", "[ValidateScript({".repeat(30)),
+    ];
+    for src in &cases {
+        let parse = common::parse_checked(src);
+        assert!(!parse.errors.is_empty() || src.ends_with("$x"), "{src}");
+    }
+}
