@@ -403,22 +403,22 @@ fn execute(
         },
     )?;
 
-    let pool = rayon::ThreadPoolBuilder::new()
+    // The global pool, so output rendering (also parallel) honours --jobs too. It can only
+    // be set once per process, and this runs once.
+    rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
-        .build()
+        .build_global()
         .context("cannot start worker threads")?;
     let bar = progress::bar(walked.files.len(), common.quiet);
-    let files = pool.install(|| {
-        walked
-            .files
-            .into_par_iter()
-            .map(|f| {
-                let report = engine.run(f.display, Input::Path(f.path));
-                bar.inc(1);
-                report
-            })
-            .collect::<Vec<_>>()
-    });
+    let files = walked
+        .files
+        .into_par_iter()
+        .map(|f| {
+            let report = engine.run(f.display, Input::Path(f.path));
+            bar.inc(1);
+            report
+        })
+        .collect::<Vec<_>>();
     bar.finish_and_clear();
 
     Ok(Run {

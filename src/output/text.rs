@@ -5,6 +5,7 @@ use std::io::{self, Write};
 
 use annotate_snippets::{Level, Renderer, Snippet};
 use exomig_translator::{Applicability, Severity};
+use rayon::prelude::*;
 
 use super::{plural, PathError, Run, Summary};
 use crate::engine::{Diag, Mode};
@@ -14,14 +15,29 @@ use crate::source::LineIndex;
 const MAX_SNIPPET_LINES: usize = 8;
 
 pub fn write_diagnostics(out: &mut dyn Write, run: &Run, color: bool) -> io::Result<()> {
-    for (path, scanned) in run.scanned() {
-        let Some(text) = scanned.text.as_deref() else {
-            continue;
-        };
-        let index = LineIndex::new(text);
-        for diag in &scanned.findings {
-            writeln!(out, "{}\n", render(color, &index, path, diag))?;
-        }
+    // Rendering is a visible share of a large run, so files render in parallel; writing
+    // stays in walk order.
+    let files: Vec<_> = run
+        .scanned()
+        .filter(|(_, s)| !s.findings.is_empty())
+        .collect();
+    let rendered: Vec<String> = files
+        .par_iter()
+        .map(|(path, scanned)| {
+            let Some(text) = scanned.text.as_deref() else {
+                return String::new();
+            };
+            let index = LineIndex::new(text);
+            let mut block = String::new();
+            for diag in &scanned.findings {
+                block.push_str(&render(color, &index, path, diag));
+                block.push_str("\n\n");
+            }
+            block
+        })
+        .collect();
+    for block in rendered {
+        out.write_all(block.as_bytes())?;
     }
     Ok(())
 }
