@@ -22,7 +22,7 @@ fn main() {
             format!("{}1 2{}", "@(".repeat(200), ")".repeat(200)),
         ),
         ("nested index broken", format!("$a{}", "[$a".repeat(200))),
-        ("nested attribute args", format!("{}", "[A(".repeat(200))),
+        ("nested attribute args", "[A(".repeat(200)),
         ("param defaults", format!("param({})", "$a = (".repeat(200))),
     ];
     for (name, text) in cases {
