@@ -145,7 +145,8 @@ fn report_missing(src: &str, root: &SyntaxNode, errors: &mut Vec<SyntaxError>) {
                     _ => ")",
                 },
             ),
-            None => (missing.span.start, "closer"),
+            // Reported where it was built (`MissingWith`).
+            None => continue,
         };
         let opener_text = src
             .get(start..opener.map_or(start, |t| t.span.end))
@@ -195,6 +196,8 @@ enum Shape {
     /// Its children go straight into the parent.
     Splice,
     Missing,
+    /// A missing part with its own message (no opener to point at).
+    MissingWith(&'static str),
     ErrorNode(&'static str),
     Ignore,
 }
@@ -270,6 +273,10 @@ fn shape(rule: Rule) -> Shape {
         Rule::missing_rbrace => Missing,
         Rule::missing_rbracket => Missing,
         Rule::missing_quote => Missing,
+        Rule::missing_block => MissingWith("missing `{ … }` block"),
+        Rule::missing_do_condition => {
+            MissingWith("missing `while (…)` or `until (…)` after `do { … }`")
+        }
         Rule::stray_closer => ErrorNode("unexpected closing bracket"),
         Rule::error_stmt => ErrorNode("this statement could not be parsed"),
         Rule::switch_error => ErrorNode("invalid switch clause"),
@@ -376,6 +383,10 @@ impl Builder<'_> {
             }
             // Reported by `report_missing`, which knows the opener.
             Shape::Missing => out.push(token(SyntaxKind::Missing, span)),
+            Shape::MissingWith(message) => {
+                self.error(span.clone(), message);
+                out.push(token(SyntaxKind::Missing, span));
+            }
             Shape::ErrorNode(message) => {
                 self.error(span.clone(), message);
                 out.push(SyntaxElement::Node(SyntaxNode {
@@ -392,7 +403,12 @@ impl Builder<'_> {
                 let children = fill_gaps(self.src, span.clone(), children, SyntaxKind::Unknown);
                 let (leading, mut inner, trailing) = split_edge_trivia(children);
                 out.extend(leading);
-                let significant = inner.iter().filter(|c| !c.is_trivia()).count();
+                // A zero-width `Missing` after a lone operand (an unterminated string) does not
+                // make a wrapper node.
+                let significant = inner
+                    .iter()
+                    .filter(|c| !c.is_trivia() && c.kind() != SyntaxKind::Missing)
+                    .count();
                 if unless_single && significant <= 1 {
                     out.append(&mut inner);
                 } else if let Some(element) = self.shape_node(rule, kind, inner) {
