@@ -20,7 +20,11 @@ pub struct Stack {
 
 impl Stack {
     pub async fn start() -> Self {
-        let emulator = exomig_emulator::spawn(EmulatorConfig::for_tests())
+        Self::with_emulator(EmulatorConfig::for_tests()).await
+    }
+
+    pub async fn with_emulator(emulator: EmulatorConfig) -> Self {
+        let emulator = exomig_emulator::spawn(emulator)
             .await
             .expect("emulator starts");
         let base = emulator.base_url();
