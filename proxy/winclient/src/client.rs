@@ -595,6 +595,25 @@ impl WinClient {
         self.finish(&command_id).await
     }
 
+    /// Starts an implicit-remoting call whose input stays open (a proxy function waiting on
+    /// pipeline input); returns the CommandId.
+    pub async fn begin(&self, commands: &[Cmd]) -> Result<String> {
+        let (_, command_id) = self
+            .start(
+                MessageType::CREATE_PIPELINE,
+                &messages::create_pipeline(commands, false),
+                " ",
+            )
+            .await?;
+        Ok(command_id)
+    }
+
+    /// Ctrl+C on a running call: PowerShell's `crtl_c` signal, then Receive until Done.
+    pub async fn stop(&self, command_id: &str) -> Result<PipelineRun> {
+        self.signal(command_id, envelope::SIGNAL_CRTL_C).await?;
+        self.finish(command_id).await
+    }
+
     /// Import-PSSession: GET_COMMAND_METADATA, `Get-FormatData | Measure-Object`, then
     /// `Get-FormatData` (a terminating failure there aborts the import).
     pub async fn import_pssession(&self, server_version: &str) -> Result<ImportedSession> {

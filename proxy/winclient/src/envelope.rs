@@ -13,7 +13,7 @@ pub const ACTION_SIGNAL: &str = "http://schemas.microsoft.com/wbem/wsman/1/windo
 pub const SIGNAL_TERMINATE: &str =
     "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/signal/Terminate";
 /// PowerShell's own spelling of the stop signal (sic).
-pub const SIGNAL_CRTL_C: &str = "powershell/signal/crtl_c";
+pub const SIGNAL_CRTL_C: &str = "http://schemas.microsoft.com/powershell/signal/crtl_c";
 
 /// The per-request parts of a header.
 pub struct Header<'a> {

@@ -30,6 +30,16 @@ fn stream_payloads(request: &str) -> Vec<Vec<u8>> {
     out
 }
 
+fn arguments(request: &str) -> Vec<u8> {
+    let start = request
+        .find("<rsp:Arguments>")
+        .map_or(0, |i| i + "<rsp:Arguments>".len());
+    let end = request.find("</rsp:Arguments>").unwrap_or(start);
+    base64::engine::general_purpose::STANDARD
+        .decode(&request[start..end])
+        .expect("base64")
+}
+
 fn type_names(v: &Value) -> Vec<String> {
     v.as_obj().map(|o| o.type_names.clone()).unwrap_or_default()
 }
@@ -168,6 +178,13 @@ async fn windows_powershell_imports_the_session_and_runs_cmdlets() {
         "some Send data was Huffman-coded"
     );
     let commands: Vec<_> = log.iter().filter(|e| e.action == ACTION_COMMAND).collect();
+    // Windows puts only the first fragment in Arguments; the message continues by Send.
+    let partial = commands.iter().any(|e| {
+        let args = arguments(&e.request);
+        exomig_codec::psrp::parse_fragments(&args)
+            .is_ok_and(|f| f.len() == 1 && f[0].start && !f[0].end)
+    });
+    assert!(partial, "some CREATE_PIPELINE continued by Send");
     assert!(commands
         .iter()
         .any(|e| e.request.contains("<rsp:Command>Get-Mailbox</rsp:Command>")));
@@ -255,6 +272,39 @@ async fn a_parked_pool_receive_while_commands_run() {
     assert!(
         matches!(released, Ok(0) | Err(WinClientError::Fault { .. })),
         "{released:?}"
+    );
+    stack.stop().await;
+}
+
+/// Ctrl+C from Windows uses PowerShell's own `crtl_c` spelling; a call waiting for input stops
+/// with PIPELINE_STATE Stopped and CommandState Done.
+#[tokio::test]
+async fn ctrl_c_with_the_windows_spelling_stops_a_waiting_call() {
+    let stack = Stack::start().await;
+    let client = stack.client(stack.config());
+    client.open().await.expect("opens");
+    let command_id = client
+        .begin(&[Cmd::new("Measure-Object")])
+        .await
+        .expect("starts");
+    let stopped = client.stop(&command_id).await.expect("stops");
+    assert_eq!(stopped.state, 3);
+    assert!(stopped.outputs.is_empty());
+    client.close().await.expect("closes");
+    stack.stop().await;
+}
+
+/// A wrong password is HTTP 401 on Create, which Windows reports as "Access is denied".
+#[tokio::test]
+async fn wrong_password_is_access_denied() {
+    let stack = Stack::start().await;
+    let mut config = stack.config();
+    config.password = "not-the-password".into();
+    let client = stack.client(config);
+    let refused = client.open().await;
+    assert!(
+        matches!(refused, Err(WinClientError::Fault { status: 401, .. })),
+        "{refused:?}"
     );
     stack.stop().await;
 }
