@@ -64,6 +64,9 @@ pub struct WinClientConfig {
     pub fragment_blob: usize,
     pub max_envelope: usize,
     pub operation_timeout_s: u32,
+    /// Post the first pool Receive while the rest of the creation data is still being sent
+    /// (the WinRM client starts receiving as soon as Create completes).
+    pub concurrent_first_receive: bool,
 }
 
 impl WinClientConfig {
@@ -77,6 +80,7 @@ impl WinClientConfig {
             fragment_blob: 1024,
             max_envelope: 512_000,
             operation_timeout_s: 20,
+            concurrent_first_receive: true,
         }
     }
 }
@@ -392,8 +396,19 @@ impl WinClient {
         };
         let idle_timeout_ms = timeout("IdleTimeOut")?;
         let max_idle_timeout_ms = timeout("MaxIdleTimeOut")?;
-        for chunk in chunks {
-            self.send(None, &chunk).await?;
+        let send_rest = async {
+            for chunk in chunks {
+                self.send(None, &chunk).await?;
+            }
+            Ok::<(), WinClientError>(())
+        };
+        let mut early = None;
+        if self.config.concurrent_first_receive {
+            let (received, sent) = tokio::join!(self.receive(None), send_rest);
+            sent?;
+            early = Some(received?);
+        } else {
+            send_rest.await?;
         }
 
         let mut opened = None;
@@ -404,7 +419,10 @@ impl WinClient {
             if receives > 10 {
                 return rejected("the pool never reached Opened");
             }
-            let r = self.receive(None).await?;
+            let r = match early.take() {
+                Some(r) => r,
+                None => self.receive(None).await?,
+            };
             if r.command_state.is_some() {
                 return rejected("a pool Receive carried CommandState");
             }

@@ -159,7 +159,8 @@ async fn windows_powershell_imports_the_session_and_runs_cmdlets() {
         .iter()
         .skip_while(|e| e.action != ACTION_CREATE)
         .skip(1)
-        .take_while(|e| e.action == ACTION_SEND)
+        .take_while(|e| e.action != ACTION_COMMAND)
+        .filter(|e| e.action == ACTION_SEND)
         .collect::<Vec<_>>();
     assert!(
         !creation_sends.is_empty(),
@@ -203,6 +204,7 @@ async fn without_compression_and_with_stored_chunks_only() {
         let mut config = stack.config();
         config.compression = compression;
         config.chunk_mode = mode;
+        config.concurrent_first_receive = false;
         let client = stack.client(config);
         assert!(client
             .endpoint
