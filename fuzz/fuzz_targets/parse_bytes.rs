@@ -8,5 +8,9 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let parse = exomig_grammar::parse(&file.text);
-    assert_eq!(parse.root.text(&file.text), file.text, "tree must cover every byte");
+    assert_eq!(
+        parse.root.text(&file.text),
+        file.text,
+        "tree must cover every byte"
+    );
 });

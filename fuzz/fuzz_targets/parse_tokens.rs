@@ -4,6 +4,7 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
+#[rustfmt::skip]
 const PIECES: &[&str] = &[
     "New-PSSession", "Import-PSSession", "Remove-PSSession", "Get-PSSession", "Connect-ExchangeOnline",
     "-ConnectionUri", "https://outlook.office365.com/powershell-liveid/", "-Authentication", "Basic",
