@@ -55,15 +55,37 @@ fn main() -> Result<()> {
         bail!("{} is not empty", args.out.display());
     }
 
-    let mut rng = StdRng::seed_from_u64(args.seed);
-    let budget = args.total_mib * 1024 * 1024;
+    let spec = Spec {
+        total_bytes: args.total_mib * 1024 * 1024,
+        min_bytes: args.min_kb * 1000,
+        max_bytes: args.max_kb * 1000,
+        seed: args.seed,
+    };
+    let (files, written) = generate(&args.out, &scripts, &spec)?;
+    println!(
+        "{files} files, {written} bytes ({:.1} MiB) in {}",
+        written as f64 / 1048576.0,
+        args.out.display()
+    );
+    Ok(())
+}
+
+struct Spec {
+    total_bytes: u64,
+    min_bytes: u64,
+    max_bytes: u64,
+    seed: u64,
+}
+
+/// Writes files until `spec.total_bytes` is reached; returns (files, bytes) written.
+fn generate(out: &Path, scripts: &[String], spec: &Spec) -> Result<(usize, u64)> {
+    let mut rng = StdRng::seed_from_u64(spec.seed);
     let (mut written, mut files) = (0u64, 0usize);
-    while written < budget {
-        let target = log_uniform(&mut rng, args.min_kb * 1000, args.max_kb * 1000);
-        let text = compose(&mut rng, &scripts, target, files);
+    while written < spec.total_bytes {
+        let target = log_uniform(&mut rng, spec.min_bytes, spec.max_bytes);
+        let text = compose(&mut rng, scripts, target, files);
         // A few directories, as a real estate has, so directory walking is part of `check`.
-        let dir = args
-            .out
+        let dir = out
             .join(format!("team{:02}", files % 23))
             .join(format!("area{}", files % 7));
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -73,12 +95,7 @@ fn main() -> Result<()> {
         written += text.len() as u64;
         files += 1;
     }
-    println!(
-        "{files} files, {written} bytes ({:.1} MiB) in {}",
-        written as f64 / 1048576.0,
-        args.out.display()
-    );
-    Ok(())
+    Ok((files, written))
 }
 
 fn load_scripts(dirs: &[PathBuf]) -> Result<Vec<String>> {
@@ -126,4 +143,67 @@ fn compose(rng: &mut StdRng, scripts: &[String], target: usize, file: usize) -> 
         part += 1;
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn listing(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+        let mut out = Vec::new();
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).expect("readable") {
+                let p = e.expect("entry").path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else {
+                    let bytes = std::fs::read(&p).expect("readable");
+                    out.push((p.strip_prefix(dir).expect("inside").to_path_buf(), bytes));
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    fn sources() -> Vec<String> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        load_scripts(&[root.join("tests/corpus"), root.join("samples")]).expect("sources")
+    }
+
+    #[test]
+    fn same_seed_same_corpus_and_sizes_in_range() {
+        let scripts = sources();
+        assert!(scripts.len() > 10, "hand-written corpus found");
+        let largest = scripts.iter().map(String::len).max().unwrap_or(0) as u64;
+        let spec = Spec {
+            total_bytes: 400_000,
+            min_bytes: 1_000,
+            max_bytes: 50_000,
+            seed: 3,
+        };
+        let (a, b) = (
+            tempfile::tempdir().expect("tmp"),
+            tempfile::tempdir().expect("tmp"),
+        );
+        let (files, bytes) = generate(a.path(), &scripts, &spec).expect("generated");
+        generate(b.path(), &scripts, &spec).expect("generated");
+        let (la, lb) = (listing(a.path()), listing(b.path()));
+        assert_eq!(la, lb, "a seed must reproduce the corpus byte for byte");
+        assert_eq!(la.len(), files);
+        assert!(bytes >= spec.total_bytes);
+        for (path, text) in &la {
+            let len = text.len() as u64;
+            // A file stops growing at the first script that takes it past its drawn size.
+            assert!(len <= spec.max_bytes + largest + 200, "{path:?}: {len}");
+        }
+        let other = tempfile::tempdir().expect("tmp");
+        generate(other.path(), &scripts, &Spec { seed: 4, ..spec }).expect("generated");
+        assert_ne!(
+            listing(other.path()),
+            la,
+            "another seed gives another corpus"
+        );
+    }
 }

@@ -209,3 +209,36 @@ fn load_average() -> String {
         .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
         .unwrap_or_else(|_| "unknown".into())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parsers_accept_valid_and_flag_broken_scripts() {
+        let mut worker = Worker::new().expect("grammar loads");
+        let valid = "$m = Get-Mailbox -Identity 'a' | Select-Object Name\nif ($m) { $m.Name }\n";
+        let broken = "if ($a {\n";
+        for engine in [Engine::TreeSitter, Engine::ExomigParse] {
+            assert!(!worker.run(engine, valid), "{}", engine.name());
+            assert!(worker.run(engine, broken), "{}", engine.name());
+        }
+        assert!(!worker.run(Engine::ExomigTranslate, valid));
+    }
+
+    #[test]
+    fn load_walks_subdirectories_and_keeps_only_scripts() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let sub = dir.path().join("a/b");
+        std::fs::create_dir_all(&sub).expect("mkdir");
+        std::fs::write(sub.join("x.ps1"), "Get-Date\n").expect("write");
+        std::fs::write(dir.path().join("y.PSM1"), "\u{feff}function F {}\n").expect("write");
+        std::fs::write(dir.path().join("notes.txt"), "not a script").expect("write");
+        let files = load(dir.path()).expect("loads");
+        assert_eq!(files.len(), 2);
+        assert!(
+            files.iter().all(|t| !t.starts_with('\u{feff}')),
+            "BOM removed"
+        );
+    }
+}
