@@ -34,14 +34,15 @@ fn exomig() -> Command {
         "EXOMIG_EMULATOR_SIGNING_KEY",
         repo().join("proxy/emulator/src/dev-signing-key.pem"),
     );
-    for var in [
-        "EXOMIG_LOG",
-        "RUST_LOG",
-        "EXOMIG_CONFIG",
-        "EXOMIG_CLIENT_SECRET",
-    ] {
-        c.env_remove(var);
+    // The proxy reads (and warns about unknown) `EXOMIG_*` variables; the test harness's own
+    // (`EXOMIG_PYTHON`, `EXOMIG_CHROMIUM` from ./test.sh) and a developer's must not leak in.
+    for (var, _) in std::env::vars_os() {
+        let name = var.to_string_lossy();
+        if name.starts_with("EXOMIG_") && name != "EXOMIG_EMULATOR_SIGNING_KEY" {
+            c.env_remove(&var);
+        }
     }
+    c.env_remove("RUST_LOG");
     c
 }
 
