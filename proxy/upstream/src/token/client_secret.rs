@@ -3,10 +3,10 @@
 use std::fmt;
 
 use oauth2::basic::BasicClient;
-use oauth2::{AuthType, ClientId, Scope, TokenResponse, TokenUrl};
+use oauth2::{AuthType, ClientId, Scope, TokenUrl};
 use secrecy::{ExposeSecret, SecretString};
 
-use super::endpoint::{default_http_client, from_oauth2};
+use super::endpoint::{default_http_client, token_from_oauth2};
 use super::{AccessToken, BoxFuture, CacheKey, FetchOptions, TokenError, TokenSource};
 
 /// `grant_type=client_credentials` with `client_secret` in the form body.
@@ -62,14 +62,7 @@ impl ClientSecret {
         if let Some(claims) = &options.claims {
             request = request.add_extra_param("claims", claims.clone());
         }
-        let response = request
-            .request_async(&self.http)
-            .await
-            .map_err(from_oauth2)?;
-        Ok(AccessToken::new(
-            SecretString::from(response.access_token().secret().clone()),
-            response.expires_in(),
-        ))
+        token_from_oauth2(request.request_async(&self.http).await)
     }
 }
 

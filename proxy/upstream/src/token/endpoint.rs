@@ -123,6 +123,21 @@ pub(crate) async fn read_token_response(
     parse_token_response(status, &body)
 }
 
+/// The result of an `oauth2` token request as our token (shared by the grants `oauth2` types).
+pub(crate) fn token_from_oauth2(
+    result: Result<
+        oauth2::basic::BasicTokenResponse,
+        RequestTokenError<HttpClientError<reqwest::Error>, BasicErrorResponse>,
+    >,
+) -> Result<AccessToken, TokenError> {
+    use oauth2::TokenResponse as _;
+    let response = result.map_err(from_oauth2)?;
+    Ok(AccessToken::new(
+        SecretString::from(response.access_token().secret().clone()),
+        response.expires_in(),
+    ))
+}
+
 /// Maps the oauth2 crate's error onto ours. oauth2 hides the HTTP status of error
 /// responses, so transient-ness is judged from the OAuth2 error code instead.
 pub(crate) fn from_oauth2(

@@ -4,13 +4,10 @@
 use std::fmt;
 
 use oauth2::basic::BasicClient;
-use oauth2::{
-    AuthType, ClientId, ResourceOwnerPassword, ResourceOwnerUsername, Scope, TokenResponse,
-    TokenUrl,
-};
+use oauth2::{AuthType, ClientId, ResourceOwnerPassword, ResourceOwnerUsername, Scope, TokenUrl};
 use secrecy::{ExposeSecret, SecretString};
 
-use super::endpoint::{default_http_client, from_oauth2};
+use super::endpoint::{default_http_client, token_from_oauth2};
 use super::{AccessToken, BoxFuture, CacheKey, FetchOptions, TokenError, TokenSource};
 
 /// The ExchangeOnlineManagement module's public client id (exo-rest.md §5.1); the default
@@ -90,14 +87,7 @@ impl Password {
         if let Some(claims) = &options.claims {
             request = request.add_extra_param("claims", claims.clone());
         }
-        let response = request
-            .request_async(&self.http)
-            .await
-            .map_err(from_oauth2)?;
-        Ok(AccessToken::new(
-            SecretString::from(response.access_token().secret().clone()),
-            response.expires_in(),
-        ))
+        token_from_oauth2(request.request_async(&self.http).await)
     }
 }
 
