@@ -81,7 +81,7 @@ impl TokenSource for ClientSecret {
             identity: format!(
                 "app:{}:{}",
                 self.client_id,
-                super::password::secret_fingerprint(&self.secret)
+                super::secret_fingerprint(&self.secret)
             ),
             tenant: self.tenant.clone(),
             scope: self.scope.clone(),

@@ -170,8 +170,38 @@ pub trait TokenSource: Send + Sync + fmt::Debug {
     }
 }
 
+/// A one-way fingerprint of a secret (the first 16 bytes of its SHA-256, in hex), so that
+/// a [`CacheKey`] can tell secrets apart without holding them. Shared by every source whose
+/// key depends on a secret (client secret, password).
+pub(crate) fn secret_fingerprint(secret: &SecretString) -> String {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(secret.expose_secret().as_bytes());
+    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
 pub(crate) fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_fingerprint_tells_secrets_apart_without_showing_them() {
+        let a = secret_fingerprint(&SecretString::from("s3cret-one"));
+        let b = secret_fingerprint(&SecretString::from("s3cret-two"));
+        assert_ne!(a, b);
+        assert_eq!(a, secret_fingerprint(&SecretString::from("s3cret-one")));
+        assert_eq!(a.len(), 32, "16 bytes in hex: {a}");
+        assert!(a.bytes().all(|c| c.is_ascii_hexdigit()), "{a}");
+        assert!(!a.contains("s3cret"));
+        // SHA-256("abc") starts ba7816bf8f01cfea414140de5dae2223.
+        assert_eq!(
+            secret_fingerprint(&SecretString::from("abc")),
+            "ba7816bf8f01cfea414140de5dae2223"
+        );
+    }
 }

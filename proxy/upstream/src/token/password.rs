@@ -107,7 +107,7 @@ impl TokenSource for Password {
                 "user:{}:{}:{}",
                 self.client_id,
                 self.username.to_lowercase(),
-                secret_fingerprint(&self.password)
+                super::secret_fingerprint(&self.password)
             ),
             tenant: self.tenant.clone(),
             scope: self.scope.clone(),
@@ -117,14 +117,6 @@ impl TokenSource for Password {
     fn supports_claims(&self) -> bool {
         true
     }
-}
-
-/// A one-way fingerprint of a secret, so a cache key can tell secrets apart without
-/// holding them.
-pub(super) fn secret_fingerprint(password: &SecretString) -> String {
-    use sha2::Digest as _;
-    let digest = sha2::Sha256::digest(password.expose_secret().as_bytes());
-    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
 }
 
 impl fmt::Debug for Password {
