@@ -49,9 +49,22 @@ pub struct Args {
     /// Allow N InvokeCommand calls per minute per tenant, then answer 429 with Retry-After
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     throttle: Option<u32>,
+    /// The --throttle window: N calls per DURATION (500ms, 5s, 1m) instead of per minute
+    #[arg(long, value_name = "DURATION", requires = "throttle", value_parser = throttle_window)]
+    throttle_window: Option<std::time::Duration>,
     /// Audience of issued tokens, and the only one accepted
     #[arg(long, value_name = "AUD", default_value = DEFAULT_AUDIENCE)]
     audience: String,
+}
+
+/// A `--throttle-window` value: a duration as the proxy's settings spell them, not zero
+/// (a zero window would never throttle).
+fn throttle_window(text: &str) -> Result<std::time::Duration, String> {
+    let window = exomig_proxy::settings::parse_duration(text)?;
+    if window.is_zero() {
+        return Err("the throttle window must be longer than zero".to_owned());
+    }
+    Ok(window)
 }
 
 /// Strips one trailing LF or CRLF, as the contract says for secrets read from files.
@@ -95,6 +108,9 @@ fn build_config(args: Args) -> anyhow::Result<EmulatorConfig> {
     config.state_file = args.state;
     config.seed_file = args.seed;
     config.throttle_per_minute = args.throttle;
+    if let Some(window) = args.throttle_window {
+        config.throttle_window = window;
+    }
     config.audience = args.audience.trim_end_matches('/').to_owned();
     if let Some(path) = std::env::var_os(SIGNING_KEY_ENV) {
         let path = PathBuf::from(path);
@@ -169,7 +185,17 @@ async fn shutdown_signal() {
 
 #[cfg(test)]
 mod tests {
-    use super::strip_newline;
+    use super::{strip_newline, throttle_window};
+    use std::time::Duration;
+
+    #[test]
+    fn throttle_window_takes_durations_and_refuses_zero() {
+        assert_eq!(throttle_window("2s"), Ok(Duration::from_secs(2)));
+        assert_eq!(throttle_window("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(throttle_window("90"), Ok(Duration::from_secs(90)));
+        assert!(throttle_window("0s").is_err());
+        assert!(throttle_window("soon").is_err());
+    }
 
     #[test]
     fn strips_exactly_one_newline() {

@@ -72,8 +72,12 @@ pub struct EmulatorConfig {
     pub seed_file: Option<PathBuf>,
     /// A seed given programmatically; wins over `seed_file`.
     pub seed: Option<Seed>,
-    /// InvokeCommand calls allowed per minute per tenant; `None` disables throttling.
+    /// InvokeCommand calls allowed per `throttle_window` per tenant; `None` disables
+    /// throttling.
     pub throttle_per_minute: Option<u32>,
+    /// The throttle's sliding window: a minute, as the contract's `--throttle N` says;
+    /// shorter in tests that want to see a client recover.
+    pub throttle_window: Duration,
     /// The `aud` of issued tokens and the only one InvokeCommand accepts.
     pub audience: String,
     pub signing_key: SigningKeySource,
@@ -98,6 +102,7 @@ impl EmulatorConfig {
             seed_file: None,
             seed: None,
             throttle_per_minute: None,
+            throttle_window: crate::throttle::DEFAULT_WINDOW,
             audience: DEFAULT_AUDIENCE.to_owned(),
             signing_key: SigningKeySource::Generate,
             token_lifetime: Duration::from_secs(3599),

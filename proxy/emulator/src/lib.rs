@@ -167,7 +167,7 @@ async fn start(
         persist_lock: tokio::sync::Mutex::new(()),
         throttle: config
             .throttle_per_minute
-            .map(|n| Mutex::new(throttle::Throttle::new(n))),
+            .map(|n| Mutex::new(throttle::Throttle::new(n, config.throttle_window))),
         fail_token: AtomicU32::new(config.fail_token_requests),
         fail_invoke: AtomicU32::new(config.fail_invoke_requests),
         token_requests: AtomicU64::new(0),

@@ -1,12 +1,15 @@
-//! `--throttle N`: N InvokeCommand calls per sliding minute per tenant.
+//! `--throttle N`: N InvokeCommand calls per sliding window (a minute unless
+//! `--throttle-window` says otherwise) per tenant.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-const WINDOW: Duration = Duration::from_secs(60);
+/// The contract's window: `--throttle N` means N calls per minute.
+pub const DEFAULT_WINDOW: Duration = Duration::from_secs(60);
 
 pub(crate) struct Throttle {
     limit: u32,
+    window: Duration,
     calls: VecDeque<Instant>,
 }
 
@@ -18,9 +21,10 @@ pub(crate) enum Admission {
 }
 
 impl Throttle {
-    pub fn new(limit: u32) -> Self {
+    pub fn new(limit: u32, window: Duration) -> Self {
         Self {
             limit,
+            window,
             calls: VecDeque::new(),
         }
     }
@@ -29,18 +33,23 @@ impl Throttle {
         self.limit
     }
 
+    pub fn window(&self) -> Duration {
+        self.window
+    }
+
     pub fn admit(&mut self, now: Instant) -> Admission {
         while self
             .calls
             .front()
-            .is_some_and(|t| now.saturating_duration_since(*t) >= WINDOW)
+            .is_some_and(|t| now.saturating_duration_since(*t) >= self.window)
         {
             self.calls.pop_front();
         }
         let used = u32::try_from(self.calls.len()).unwrap_or(u32::MAX);
+        let window = self.window;
         let oldest_expiry = |calls: &VecDeque<Instant>| {
-            calls.front().map_or(WINDOW, |t| {
-                WINDOW.saturating_sub(now.saturating_duration_since(*t))
+            calls.front().map_or(window, |t| {
+                window.saturating_sub(now.saturating_duration_since(*t))
             })
         };
         if used >= self.limit {
@@ -63,7 +72,7 @@ mod tests {
     #[test]
     fn admits_limit_then_throttles_until_window_passes() {
         let start = Instant::now();
-        let mut t = Throttle::new(2);
+        let mut t = Throttle::new(2, DEFAULT_WINDOW);
         assert!(matches!(
             t.admit(start),
             Admission::Allowed { remaining: 1, .. }
@@ -80,6 +89,26 @@ mod tests {
         }
         assert!(matches!(
             t.admit(start + Duration::from_secs(61)),
+            Admission::Allowed { .. }
+        ));
+    }
+
+    #[test]
+    fn a_shorter_window_admits_again_sooner() {
+        let start = Instant::now();
+        let mut t = Throttle::new(1, Duration::from_secs(2));
+        assert!(matches!(
+            t.admit(start),
+            Admission::Allowed { remaining: 0, .. }
+        ));
+        match t.admit(start + Duration::from_millis(500)) {
+            Admission::Throttled { retry_after } => {
+                assert_eq!(retry_after, Duration::from_millis(1500))
+            }
+            other => panic!("expected throttling, got {other:?}"),
+        }
+        assert!(matches!(
+            t.admit(start + Duration::from_secs(2)),
             Admission::Allowed { .. }
         ));
     }

@@ -351,6 +351,43 @@ async fn throttling_answers_429_and_the_client_reports_it_after_retrying() {
 }
 
 #[tokio::test]
+async fn a_throttled_client_recovers_once_the_emulator_window_has_passed() {
+    let mut config = EmulatorConfig::for_tests();
+    config.throttle_per_minute = Some(1);
+    config.throttle_window = Duration::from_secs(1);
+    let emu = spawn(config).await.expect("emulator");
+    // The module's policy, with waits long enough to honour the emulator's Retry-After
+    // (whole seconds, so 1 s for a 1 s window).
+    let client = ExoClient::new(&emu.base_url(), cache())
+        .expect("client")
+        .with_config(ExoClientConfig {
+            retry: RetryPolicy {
+                max_retries: 5,
+                base_delay: Duration::from_millis(200),
+                max_delay: Duration::from_secs(2),
+            },
+            timeouts: TimeoutPolicy::uniform(Duration::from_secs(60)),
+            ..ExoClientConfig::default()
+        });
+    let ctx = app_context(secret_source(&emu));
+    client
+        .invoke(&ctx, "Get-AcceptedDomain", &Parameters::new())
+        .await
+        .expect("within the limit");
+    // Over the limit: 429 with Retry-After, then admitted once the window has moved on.
+    let recovered = client
+        .invoke(&ctx, "Get-AcceptedDomain", &Parameters::new())
+        .await
+        .expect("the retry after the window succeeds");
+    assert!(!recovered.objects.is_empty(), "{recovered:?}");
+    let stats = client.stats();
+    assert!(stats.throttled >= 1, "a 429 was seen first: {stats:?}");
+    assert!(stats.retries >= 1, "{stats:?}");
+    assert!(emu.handle().invoke_requests() >= 3);
+    emu.shutdown().await.expect("shutdown");
+}
+
+#[tokio::test]
 async fn missing_object_is_object_not_found() {
     let emu = spawn(EmulatorConfig::for_tests()).await.expect("emulator");
     let err = client(&emu, cache())

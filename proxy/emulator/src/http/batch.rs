@@ -106,7 +106,7 @@ pub(super) async fn batch_member(shared: &Arc<Shared>, base: &str, item: &Value)
     }
     let rate_headers = match admit(shared) {
         Ok(headers) => headers,
-        Err(t) => return throttled(t.limit, t.retry_after),
+        Err(t) => return throttled(&t),
     };
     let prefer: Vec<&str> = item
         .get("headers")

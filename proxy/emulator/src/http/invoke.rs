@@ -83,7 +83,7 @@ where
     };
     let rate_headers = match admit(shared) {
         Ok(headers) => headers,
-        Err(t) => return throttled(t.limit, t.retry_after),
+        Err(t) => return throttled(&t),
     };
     let page_size = page_size(
         request
@@ -161,6 +161,7 @@ pub(super) fn authorize(
 /// A call refused by the throttle.
 pub(super) struct Throttled {
     pub(super) limit: u32,
+    pub(super) window: Duration,
     pub(super) retry_after: Duration,
 }
 
@@ -170,6 +171,7 @@ pub(super) fn admit(shared: &Shared) -> Result<Vec<(&'static str, String)>, Thro
     if let Some(throttle) = &shared.throttle {
         let mut throttle = lock(throttle);
         let limit = throttle.limit();
+        let window = throttle.window();
         match throttle.admit(Instant::now()) {
             Admission::Allowed {
                 remaining,
@@ -179,7 +181,13 @@ pub(super) fn admit(shared: &Shared) -> Result<Vec<(&'static str, String)>, Thro
                 rate_headers.push(("rate-limit-remaining", remaining.to_string()));
                 rate_headers.push(("rate-limit-reset", reset_at(reset_in)));
             }
-            Admission::Throttled { retry_after } => return Err(Throttled { limit, retry_after }),
+            Admission::Throttled { retry_after } => {
+                return Err(Throttled {
+                    limit,
+                    window,
+                    retry_after,
+                })
+            }
         }
     }
     Ok(rate_headers)
@@ -208,7 +216,13 @@ pub(super) fn reset_at(after: Duration) -> String {
     )
 }
 
-pub(super) fn throttled(limit: u32, retry_after: Duration) -> Response<Body> {
+pub(super) fn throttled(t: &Throttled) -> Response<Body> {
+    let (limit, retry_after) = (t.limit, t.retry_after);
+    let per = if t.window == Duration::from_secs(60) {
+        "minute".to_owned()
+    } else {
+        format!("{:?}", t.window)
+    };
     // Whole seconds, rounded up, so a client that sleeps exactly this long is admitted.
     let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
     let seconds = seconds.max(1);
@@ -216,7 +230,7 @@ pub(super) fn throttled(limit: u32, retry_after: Duration) -> Response<Body> {
         StatusCode::TOO_MANY_REQUESTS,
         "TooManyRequests",
         "Microsoft.Exchange.Admin.OData.Core.ThrottlingException",
-        &format!("The request was throttled: more than {limit} calls per minute for this tenant. Try again in {seconds} seconds."),
+        &format!("The request was throttled: more than {limit} calls per {per} for this tenant. Try again in {seconds} seconds."),
     ));
     let headers = response.headers_mut();
     for (name, value) in [
