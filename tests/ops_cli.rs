@@ -533,3 +533,38 @@ fn sigterm_stops_the_proxy_gracefully_with_exit_0() {
     assert_eq!(status.code(), Some(0), "{}", proxy.log_text());
     assert!(TcpStream::connect(addr).is_err(), "no longer accepting");
 }
+
+#[test]
+fn startup_warnings_follow_the_json_log_format() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut proxy = app_proxy(
+        dir.path(),
+        "http://127.0.0.1:9",
+        &["--log-format", "json"],
+        &[("EXOMIG_FOO", "typo")],
+    );
+    let _ = listening_addr(&proxy.line());
+    let status = proxy.terminate().expect("exits after SIGTERM");
+    assert!(status.success(), "{status:?}");
+    let log = proxy.log_text();
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .map(|line| {
+            serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("not a JSON log line ({e}): {line}"))
+        })
+        .collect();
+    let warning = lines
+        .iter()
+        .find(|l| {
+            l["fields"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("EXOMIG_FOO"))
+        })
+        .unwrap_or_else(|| panic!("no warning naming EXOMIG_FOO:\n{log}"));
+    assert_eq!(warning["level"], "WARN", "{warning}");
+    assert!(
+        !log.contains("typo"),
+        "only the name is reported, not the value:\n{log}"
+    );
+}

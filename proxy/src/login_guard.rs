@@ -1,16 +1,25 @@
-//! Failed-login back-off per user name, so a password cannot be guessed at wire speed.
+//! Failed-login back-off per user name and client address, so a password cannot be guessed
+//! at wire speed.
 //!
-//! After [`GuardPolicy::free_failures`] consecutive failures a user is locked for
-//! `base × 2^(n − free − 1)` (capped at `max`); while locked, attempts are refused without
-//! checking the password, which also spares the argon2 cost. A success clears the counter.
+//! After [`GuardPolicy::free_failures`] consecutive failures a (user, client) pair is locked
+//! for `base × 2^(n − free − 1)` (capped at `max`); while locked, attempts are refused
+//! without checking the password, which also spares the argon2 cost. A success clears the
+//! counter.
 //!
-//! Memory is bounded: entries are keyed by a SHA-256 of the lower-cased name (an attacker's
-//! long names cost 32 bytes each), forgotten after `forget_after` without failures, and at
-//! most `capacity` are kept; when full, the least recently failed entry is evicted.
+//! The key includes the client's address because a per-name lock lets anyone lock a known
+//! user out on purpose; keyed per pair, an attacker only slows down their own attempts. The
+//! address is the IPv4 address, or the /64 prefix of an IPv6 address (one host usually
+//! holds a whole /64, so per-address keys would hand it 2^64 fresh budgets).
+//!
+//! Memory is bounded: entries are keyed by a SHA-256 of the lower-cased name and the client
+//! prefix (an attacker's long names cost 32 bytes each), forgotten after `forget_after`
+//! without failures, and at most `capacity` are kept; when full, the least recently failed
+//! entry is evicted.
 //!
 //! Time is passed in by the caller so behaviour can be tested without sleeping.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -27,7 +36,7 @@ pub struct GuardPolicy {
     pub max: Duration,
     /// A user without failures for this long is forgotten.
     pub forget_after: Duration,
-    /// Users tracked at once.
+    /// (user, client) pairs tracked at once.
     pub capacity: usize,
 }
 
@@ -81,9 +90,9 @@ impl LoginGuard {
         self.policy
     }
 
-    /// Whether `user` may try a password now.
-    pub fn check(&self, user: &str, now: Instant) -> Result<(), LockedOut> {
-        let key = key(user);
+    /// Whether `user` may try a password from `client` now.
+    pub fn check(&self, user: &str, client: IpAddr, now: Instant) -> Result<(), LockedOut> {
+        let key = key(user, client);
         let Ok(entries) = self.entries.lock() else {
             // A poisoned lock only means another thread panicked mid-update; failing open
             // here would disable the guard, failing closed would lock everyone out. The
@@ -98,9 +107,9 @@ impl LoginGuard {
         }
     }
 
-    /// Records a failed password; returns the lock now in force, if any.
-    pub fn record_failure(&self, user: &str, now: Instant) -> Option<Duration> {
-        let key = key(user);
+    /// Records a failed password from `client`; returns the lock now in force, if any.
+    pub fn record_failure(&self, user: &str, client: IpAddr, now: Instant) -> Option<Duration> {
+        let key = key(user, client);
         let Ok(mut entries) = self.entries.lock() else {
             return None;
         };
@@ -132,14 +141,14 @@ impl LoginGuard {
         lock
     }
 
-    /// Clears the failure count after a successful login.
-    pub fn record_success(&self, user: &str) {
+    /// Clears the failure count of this (user, client) pair after a successful login.
+    pub fn record_success(&self, user: &str, client: IpAddr) {
         if let Ok(mut entries) = self.entries.lock() {
-            entries.remove(&key(user));
+            entries.remove(&key(user, client));
         }
     }
 
-    /// Users currently tracked (for tests and diagnostics).
+    /// (user, client) pairs currently tracked (for tests and diagnostics).
     pub fn tracked(&self) -> usize {
         self.entries.lock().map(|e| e.len()).unwrap_or(0)
     }
@@ -160,8 +169,32 @@ impl LoginGuard {
     }
 }
 
-fn key(user: &str) -> [u8; 32] {
-    Sha256::digest(user.to_lowercase().as_bytes()).into()
+fn key(user: &str, client: IpAddr) -> [u8; 32] {
+    let mut hash = Sha256::new();
+    // Length-prefixed so that no name/address pair can collide with another.
+    let name = user.to_lowercase();
+    hash.update((name.len() as u64).to_be_bytes());
+    hash.update(name.as_bytes());
+    match client_prefix(client) {
+        IpAddr::V4(v4) => hash.update(v4.octets()),
+        IpAddr::V6(v6) => hash.update(v6.octets()),
+    }
+    hash.finalize().into()
+}
+
+/// The part of a client address that identifies one client: an IPv4 address (also when
+/// written as an IPv4-mapped IPv6 address), or the /64 network of an IPv6 address.
+fn client_prefix(client: IpAddr) -> IpAddr {
+    match client {
+        IpAddr::V4(v4) => IpAddr::V4(v4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let s = v6.segments();
+                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+        },
+    }
 }
 
 /// Compares two secrets without an early exit on the first differing byte. Lengths are not
@@ -173,6 +206,9 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const IP: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 1));
+    const OTHER_IP: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(198, 51, 100, 7));
 
     fn policy() -> GuardPolicy {
         GuardPolicy {
@@ -189,7 +225,7 @@ mod tests {
         let guard = LoginGuard::new(policy());
         let t0 = Instant::now();
         let locks: Vec<Option<Duration>> = (0..7)
-            .map(|i| guard.record_failure("alice", t0 + Duration::from_secs(100 * i)))
+            .map(|i| guard.record_failure("alice", IP, t0 + Duration::from_secs(100 * i)))
             .collect();
         let secs: Vec<Option<u64>> = locks.iter().map(|l| l.map(|d| d.as_secs())).collect();
         assert_eq!(
@@ -203,14 +239,58 @@ mod tests {
         let guard = LoginGuard::new(policy());
         let t0 = Instant::now();
         for _ in 0..4 {
-            guard.record_failure("Alice", t0);
+            guard.record_failure("Alice", IP, t0);
         }
         let err = guard
-            .check("alice", t0)
+            .check("alice", IP, t0)
             .expect_err("locked, case-insensitively");
         assert_eq!(err.retry_after, Duration::from_secs(2));
-        assert!(guard.check("bob", t0).is_ok());
-        assert!(guard.check("alice", t0 + Duration::from_secs(2)).is_ok());
+        assert!(guard.check("bob", IP, t0).is_ok());
+        assert!(guard
+            .check("alice", IP, t0 + Duration::from_secs(2))
+            .is_ok());
+    }
+
+    #[test]
+    fn failures_from_one_address_do_not_lock_the_user_out_elsewhere() {
+        let guard = LoginGuard::new(policy());
+        let t0 = Instant::now();
+        for _ in 0..6 {
+            guard.record_failure("alice", OTHER_IP, t0);
+        }
+        assert!(
+            guard.check("alice", OTHER_IP, t0).is_err(),
+            "the attacker is slowed"
+        );
+        assert!(
+            guard.check("alice", IP, t0).is_ok(),
+            "the user's own address is not locked"
+        );
+        // A success from the user's address leaves the attacker's lock in place.
+        guard.record_success("alice", IP);
+        assert!(guard.check("alice", OTHER_IP, t0).is_err());
+    }
+
+    #[test]
+    fn an_ipv6_client_is_one_client_across_its_64_and_mapped_v4_is_v4() {
+        let guard = LoginGuard::new(policy());
+        let t0 = Instant::now();
+        let a: IpAddr = "2001:db8:1:2::1".parse().expect("v6");
+        let b: IpAddr = "2001:db8:1:2:ffff::9".parse().expect("v6");
+        let elsewhere: IpAddr = "2001:db8:1:3::1".parse().expect("v6");
+        for _ in 0..3 {
+            guard.record_failure("alice", a, t0);
+        }
+        assert!(guard.check("alice", b, t0).is_err(), "same /64");
+        assert!(guard.check("alice", elsewhere, t0).is_ok(), "another /64");
+        let mapped: IpAddr = "::ffff:192.0.2.1".parse().expect("mapped");
+        for _ in 0..3 {
+            guard.record_failure("bob", mapped, t0);
+        }
+        assert!(
+            guard.check("bob", IP, t0).is_err(),
+            "mapped v4 is the v4 address"
+        );
     }
 
     #[test]
@@ -218,16 +298,20 @@ mod tests {
         let guard = LoginGuard::new(policy());
         let t0 = Instant::now();
         for _ in 0..3 {
-            guard.record_failure("alice", t0);
+            guard.record_failure("alice", IP, t0);
         }
-        guard.record_success("ALICE");
-        assert!(guard.check("alice", t0).is_ok());
-        assert_eq!(guard.record_failure("alice", t0), None, "counter restarted");
+        guard.record_success("ALICE", IP);
+        assert!(guard.check("alice", IP, t0).is_ok());
+        assert_eq!(
+            guard.record_failure("alice", IP, t0),
+            None,
+            "counter restarted"
+        );
         // Three more failures, but spread beyond forget_after: never locked.
         let mut t = t0;
         for _ in 0..3 {
             t += Duration::from_secs(601);
-            assert_eq!(guard.record_failure("alice", t), None);
+            assert_eq!(guard.record_failure("alice", IP, t), None);
         }
     }
 
@@ -236,14 +320,16 @@ mod tests {
         let guard = LoginGuard::new(policy());
         let t0 = Instant::now();
         for i in 0..1000u64 {
-            guard.record_failure(&format!("user{i}"), t0 + Duration::from_millis(i));
+            guard.record_failure(&format!("user{i}"), IP, t0 + Duration::from_millis(i));
         }
         assert_eq!(guard.tracked(), 4);
         // The newest entries are the ones kept.
         for _ in 0..2 {
-            guard.record_failure("user999", t0 + Duration::from_secs(2));
+            guard.record_failure("user999", IP, t0 + Duration::from_secs(2));
         }
-        assert!(guard.check("user999", t0 + Duration::from_secs(2)).is_err());
+        assert!(guard
+            .check("user999", IP, t0 + Duration::from_secs(2))
+            .is_err());
     }
 
     #[test]

@@ -7,8 +7,9 @@ use exomig_upstream::token::{
     CertificateCredential, ClientCertificate, ClientSecret, PassThrough, Password,
 };
 use exomig_upstream::{
-    Anchor, CallContext, CmdletError, Endpoints, ExoClient, ExoClientConfig, ExoError, ParamValue,
-    Parameters, RefreshPolicy, RetryPolicy, TokenCache, TokenError, TokenSource,
+    Anchor, CallContext, ClientEvent, CmdletError, Endpoints, ExoClient, ExoClientConfig, ExoError,
+    ParamValue, Parameters, RefreshPolicy, RetryCause, RetryPolicy, TokenCache, TokenError,
+    TokenSource,
 };
 use secrecy::SecretString;
 use serde_json::{Map, Value as Json};
@@ -20,7 +21,6 @@ use crate::backend::{
 use crate::config::ProxyConfig;
 use crate::metrics::{Metrics, RetryReason};
 use crate::tenant_limit::TenantLimiter;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BackendError {
@@ -40,10 +40,6 @@ pub struct UpstreamBackend {
     password_client_id: String,
     http: reqwest::Client,
     limiter: TenantLimiter,
-    metrics: Option<Arc<Metrics>>,
-    /// Client counters already reported to `metrics` (they are cumulative).
-    reported_retries: AtomicU64,
-    reported_throttled: AtomicU64,
 }
 
 /// The tenant segment for the password grant when none is configured: the identity
@@ -83,12 +79,26 @@ impl UpstreamBackend {
             max_delay: config.upstream_max_delay,
             ..RetryPolicy::default()
         };
-        let client = ExoClient::new(&config.upstream_base(), cache.clone())
+        let mut client = ExoClient::new(&config.upstream_base(), cache.clone())
             .map_err(|e| BackendError::Upstream(e.to_string()))?
             .with_config(ExoClientConfig {
                 retry,
                 ..ExoClientConfig::default()
             });
+        if let Some(m) = &metrics {
+            // Every exchange is counted with its own status, retried 429/503 attempts
+            // included: the final status alone would hide the throttling an operator
+            // needs to see.
+            let m = m.clone();
+            client = client.with_observer(Arc::new(move |event| match event {
+                ClientEvent::Exchange { status } => m.upstream_response(status),
+                ClientEvent::Retry(cause) => m.upstream_retry(match cause {
+                    RetryCause::Throttled => RetryReason::Throttled,
+                    RetryCause::Unavailable => RetryReason::Unavailable,
+                    RetryCause::Connection => RetryReason::Connection,
+                }),
+            }));
+        }
         let app: Option<Arc<dyn TokenSource>> = match (&config.tenant, &config.client_id) {
             (Some(tenant), Some(client_id)) => {
                 if let Some(secret) = &config.client_secret {
@@ -127,43 +137,7 @@ impl UpstreamBackend {
             password_client_id: config.password_client_id(),
             http: reqwest::Client::new(),
             limiter: TenantLimiter::new(config.upstream_concurrency),
-            metrics,
-            reported_retries: AtomicU64::new(0),
-            reported_throttled: AtomicU64::new(0),
         })
-    }
-
-    /// Reports one finished call and the client's new retries to the metrics.
-    fn observe(&self, result: &Result<exomig_upstream::CmdletResult, ExoError>) {
-        let Some(m) = &self.metrics else {
-            return;
-        };
-        let status = match result {
-            Ok(_) => Some(200),
-            Err(ExoError::Cmdlet(e)) => Some(e.status),
-            Err(ExoError::Throttled { .. }) => Some(429),
-            // No token means no upstream request was made.
-            Err(ExoError::Token(_)) => return,
-            Err(_) => None,
-        };
-        m.upstream_response(status);
-        // The counters are cumulative across concurrent calls; fetch_max hands each
-        // increment to exactly one reporter.
-        let stats = self.client.stats();
-        let before = self
-            .reported_throttled
-            .fetch_max(stats.throttled, Ordering::Relaxed);
-        let throttled = stats.throttled.saturating_sub(before);
-        let before = self
-            .reported_retries
-            .fetch_max(stats.retries, Ordering::Relaxed);
-        let retries = stats.retries.saturating_sub(before);
-        for _ in 0..throttled.min(retries) {
-            m.upstream_retry(RetryReason::Throttled);
-        }
-        for _ in 0..retries.saturating_sub(throttled) {
-            m.upstream_retry(RetryReason::Unavailable);
-        }
     }
 
     fn password_source(&self, user: &str, password: &SecretString) -> Password {
@@ -259,7 +233,6 @@ impl Backend for UpstreamBackend {
                 params.set(name.clone(), param_value(value));
             }
             let result = self.client.invoke(&ctx, &call.cmdlet, &params).await;
-            self.observe(&result);
             match result {
                 Ok(result) => Ok(InvokeOutput {
                     objects: result

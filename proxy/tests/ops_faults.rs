@@ -201,6 +201,64 @@ async fn transient_upstream_failures_are_retried_transparently() {
 }
 
 #[tokio::test]
+async fn metrics_count_every_upstream_exchange_with_its_own_status() {
+    let stack = Faulty::start(EmulatorConfig::for_tests(), false, |_| {}).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind metrics");
+    let metrics_addr = listener.local_addr().expect("metrics addr");
+    let (stop_metrics, stopped) = oneshot::channel::<()>();
+    let metrics_task = tokio::spawn(exomig_proxy::metrics::serve(
+        listener,
+        stack.app.metrics.clone(),
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    let mut c = stack.client(false);
+    let (shell, _) = c.create_pool().await;
+    // 503, 503, then 200: three exchanges for one cmdlet.
+    stack.emulator.handle().fail_next_invoke_requests(2);
+    let out = run(&mut c, &shell, "Get-AcceptedDomain").await;
+    assert!(succeeded(&out), "two 503s are within the five retries");
+    let text = reqwest::get(format!("http://{metrics_addr}/metrics"))
+        .await
+        .expect("GET /metrics")
+        .text()
+        .await
+        .expect("metrics body");
+    let sample = |series: &str| {
+        text.lines()
+            .find_map(|l| {
+                l.strip_prefix(series)?
+                    .strip_prefix(' ')?
+                    .trim()
+                    .parse::<f64>()
+                    .ok()
+            })
+            .unwrap_or(0.0)
+    };
+    assert_eq!(
+        sample(r#"exomig_upstream_requests_total{status="503"}"#),
+        2.0,
+        "{text}"
+    );
+    assert_eq!(
+        sample(r#"exomig_upstream_requests_total{status="200"}"#),
+        1.0,
+        "{text}"
+    );
+    assert_eq!(
+        sample(r#"exomig_upstream_retries_total{reason="unavailable"}"#),
+        2.0,
+        "{text}"
+    );
+    let _ = stop_metrics.send(());
+    let _ = metrics_task.await;
+    stack.stop().await;
+}
+
+#[tokio::test]
 async fn a_failing_token_endpoint_is_an_error_record_and_readyz_503() {
     let stack = Faulty::start(EmulatorConfig::for_tests(), true, |_| {}).await;
     // Down from the start: no token has ever been cached.
@@ -239,6 +297,30 @@ async fn repeated_bad_passwords_lock_the_user_out_without_checking() {
     let mut good = stack.client(true);
     let (_, r) = good.create_pool().await;
     assert_eq!(r.status, 401, "the right password is refused while locked");
+    stack.stop().await;
+}
+
+#[tokio::test]
+async fn bad_passwords_from_one_address_do_not_lock_out_the_user_elsewhere() {
+    let stack = Faulty::start(EmulatorConfig::for_tests(), true, |_| {}).await;
+    let attacker = std::net::IpAddr::from([127, 0, 0, 2]);
+    let mut bad = Client::new(&stack.url, APP_USER, "wrong").with_local_address(attacker);
+    for _ in 0..6 {
+        let (_, r) = bad.create_pool().await;
+        assert_eq!(r.status, 401);
+    }
+    // The attacker's own attempts are locked, the right password included …
+    let mut good_from_attacker =
+        Client::new(&stack.url, APP_USER, APP_PASSWORD).with_local_address(attacker);
+    let (_, r) = good_from_attacker.create_pool().await;
+    assert_eq!(r.status, 401, "locked for the failing address");
+    // … while the user, from another address, logs in at once.
+    let mut good = stack
+        .client(true)
+        .with_local_address(std::net::IpAddr::from([127, 0, 0, 1]));
+    let (shell, r) = good.create_pool().await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(!shell.is_empty());
     stack.stop().await;
 }
 

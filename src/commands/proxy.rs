@@ -177,16 +177,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         return Ok(check_config(&args));
     }
     let settings = settings(&args)?;
+    // Validation runs before the logger exists; its findings are held until the logger is
+    // installed, so they come out in the configured format (a JSON log stays all JSON).
     let report = settings.validate();
-    for warning in &report.warnings {
-        eprintln!("warning: {warning}");
-    }
-    if !report.is_ok() {
-        for error in &report.errors {
-            eprintln!("error: {error}");
-        }
-        anyhow::bail!("invalid configuration ({} problems)", report.errors.len());
-    }
     let redactor = Redactor::new();
     for secret in settings.secrets() {
         redactor.register(&secret);
@@ -201,6 +194,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     )?;
     // A logger installed earlier (tests running in-process) is kept.
     let _ = telemetry::init(settings.log_format, filter, redactor);
+    for warning in &report.warnings {
+        tracing::warn!("{warning}");
+    }
+    if !report.is_ok() {
+        for error in &report.errors {
+            tracing::error!("{error}");
+        }
+        anyhow::bail!("invalid configuration ({} problems)", report.errors.len());
+    }
 
     let users = settings
         .users_file
@@ -274,6 +276,7 @@ async fn serve(settings: Settings, users: Option<Users>) -> anyhow::Result<()> {
     let addr = server
         .local_addr()
         .context("cannot read the bound address")?;
+    let shutdown = shutdown_signal();
     let metrics_listener = match settings.metrics_listen {
         Some(addr) => Some(
             tokio::net::TcpListener::bind(addr)
@@ -334,7 +337,7 @@ async fn serve(settings: Settings, users: Option<Users>) -> anyhow::Result<()> {
         upstream_retries = settings.upstream_retries,
         "proxy started"
     );
-    server.run(shutdown_signal()).await;
+    server.run(shutdown).await;
     let _ = stop_tx.send(true);
     if let Some(task) = metrics_task {
         let _ = task.await;
@@ -343,24 +346,37 @@ async fn serve(settings: Settings, users: Option<Users>) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on Ctrl-C or SIGTERM. The handlers are registered by this call, not on first
+/// poll: a signal that arrives right after the listening line (which scripts wait for) must
+/// start a graceful shutdown, not kill the process with the default action.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let (term, int) = {
+        use tokio::signal::unix::{signal, SignalKind};
+        (
+            signal(SignalKind::terminate()).ok(),
+            signal(SignalKind::interrupt()).ok(),
+        )
     };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
+    async move {
+        #[cfg(unix)]
+        {
+            let wait = |s: Option<tokio::signal::unix::Signal>| async move {
+                match s {
+                    Some(mut s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                () = wait(term) => {}
+                () = wait(int) => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }

@@ -294,7 +294,7 @@ async fn liveid(
             .map(|c| c.user)
     };
     if let Some(user) = &guarded_user {
-        if let Err(locked) = app.login_guard.check(user, Instant::now()) {
+        if let Err(locked) = app.login_guard.check(user, peer.ip(), Instant::now()) {
             tracing::info!(%peer, user = %user, retry_after = ?locked.retry_after, "login refused: too many failures");
             let mut r = unauthorized();
             if let Ok(v) =
@@ -308,7 +308,7 @@ async fn liveid(
     let principal = match app.auth.authenticate(authorization, &query).await {
         Ok(p) => {
             if let Some(user) = &guarded_user {
-                app.login_guard.record_success(user);
+                app.login_guard.record_success(user, peer.ip());
             }
             p
         }
@@ -323,7 +323,10 @@ async fn liveid(
             let locked = guarded_user
                 .as_deref()
                 .filter(|_| matches!(e, crate::auth::AuthError::Invalid))
-                .and_then(|user| app.login_guard.record_failure(user, Instant::now()));
+                .and_then(|user| {
+                    app.login_guard
+                        .record_failure(user, peer.ip(), Instant::now())
+                });
             tracing::info!(%peer, reason = %e, lock = ?locked, "authentication failed");
             return unauthorized();
         }

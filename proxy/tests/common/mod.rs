@@ -142,6 +142,17 @@ impl Client {
         }
     }
 
+    /// Sends from `ip` (any 127.0.0.0/8 address reaches a loopback listener on Linux), so
+    /// that tests can act as distinct clients.
+    pub fn with_local_address(mut self, ip: std::net::IpAddr) -> Self {
+        self.http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .local_address(ip)
+            .build()
+            .expect("http client");
+        self
+    }
+
     pub fn envelope(
         &self,
         action: &str,

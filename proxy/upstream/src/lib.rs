@@ -18,8 +18,9 @@ pub use backoff::{Backoff, InvalidBackoff};
 pub use cache::{CacheStats, RefreshPolicy, TokenCache};
 pub use cloud::{Endpoints, Environment, UnknownEnvironment};
 pub use rest::{
-    Anchor, CallContext, ClientStats, CmdletError, CmdletResult, ErrorCategory, ExoClient,
-    ExoClientConfig, ExoError, Paging, ParamValue, Parameters, RetryPolicy, TimeoutPolicy,
+    Anchor, CallContext, ClientEvent, ClientStats, CmdletError, CmdletResult, ErrorCategory,
+    ExchangeObserver, ExoClient, ExoClientConfig, ExoError, Paging, ParamValue, Parameters,
+    RetryCause, RetryPolicy, TimeoutPolicy,
 };
 pub use secret::{read_secret_file, strip_one_newline};
 pub use token::{AccessToken, FetchOptions, TokenError, TokenSource};

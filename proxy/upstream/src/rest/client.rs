@@ -65,6 +65,31 @@ pub struct ClientStats {
     pub throttled: u64,
 }
 
+/// One thing the client did on the wire, reported to an [`ExchangeObserver`] as it happens
+/// (not once per call), so that retried attempts are visible.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientEvent {
+    /// An HTTP exchange ended: `Some(status)` when an answer arrived, `None` when the
+    /// connection failed or timed out before one did.
+    Exchange { status: Option<u16> },
+    /// A request is about to be sent again.
+    Retry(RetryCause),
+}
+
+/// Why [`ClientEvent::Retry`] happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryCause {
+    /// 429.
+    Throttled,
+    /// 503, 504 or a transient Exchange exception.
+    Unavailable,
+    /// The connection was refused or broke.
+    Connection,
+}
+
+/// Receives every [`ClientEvent`]; called inline, so it must be cheap.
+pub type ExchangeObserver = Arc<dyn Fn(ClientEvent) + Send + Sync>;
+
 #[derive(Debug, Default)]
 struct Counters {
     requests: AtomicU64,
@@ -83,6 +108,17 @@ pub struct ExoClient {
     tokens: Arc<TokenCache>,
     config: Arc<ExoClientConfig>,
     counters: Arc<Counters>,
+    observer: Option<Observer>,
+}
+
+/// [`ExchangeObserver`] with a `Debug` that does not try to print a closure.
+#[derive(Clone)]
+struct Observer(ExchangeObserver);
+
+impl std::fmt::Debug for Observer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Observer")
+    }
 }
 
 impl ExoClient {
@@ -109,7 +145,25 @@ impl ExoClient {
             tokens,
             config: Arc::new(ExoClientConfig::default()),
             counters: Arc::default(),
+            observer: None,
         })
+    }
+
+    /// Reports every HTTP exchange and retry to `observer` (metrics).
+    pub fn with_observer(mut self, observer: ExchangeObserver) -> Self {
+        self.observer = Some(Observer(observer));
+        self
+    }
+
+    fn notify(&self, event: ClientEvent) {
+        if let Some(Observer(observer)) = &self.observer {
+            observer(event);
+        }
+    }
+
+    fn count_retry(&self, cause: RetryCause) {
+        self.counters.retries.fetch_add(1, Ordering::Relaxed);
+        self.notify(ClientEvent::Retry(cause));
     }
 
     pub fn with_config(mut self, config: ExoClientConfig) -> Self {
@@ -307,6 +361,9 @@ impl ExoClient {
                 .body(body.to_vec())
                 .send()
                 .await;
+            self.notify(ClientEvent::Exchange {
+                status: sent.as_ref().ok().map(|r| r.status().as_u16()),
+            });
             let response = match sent {
                 Ok(response) => response,
                 Err(e) if e.is_timeout() => {
@@ -321,7 +378,7 @@ impl ExoClient {
                     if (e.is_connect() || idempotent) && retries < policy.max_retries {
                         tokio::time::sleep(policy.backoff(retries)).await;
                         retries += 1;
-                        self.counters.retries.fetch_add(1, Ordering::Relaxed);
+                        self.count_retry(RetryCause::Connection);
                         continue;
                     }
                     return Err(ExoError::Transport(error_chain(&e)));
@@ -405,13 +462,13 @@ impl ExoClient {
                     tracing::info!(cmdlet, ?delay, "throttled (429); waiting");
                     tokio::time::sleep(delay).await;
                     retries += 1;
-                    self.counters.retries.fetch_add(1, Ordering::Relaxed);
+                    self.count_retry(RetryCause::Throttled);
                 }
                 // 503: the front end refused the request, so the cmdlet did not run.
                 StatusCode::SERVICE_UNAVAILABLE if can_retry => {
                     tokio::time::sleep(policy.delay(retries, retry_after)).await;
                     retries += 1;
-                    self.counters.retries.fetch_add(1, Ordering::Relaxed);
+                    self.count_retry(RetryCause::Unavailable);
                 }
                 // 504 and transient exceptions: the cmdlet may have run; reads only.
                 _ if can_retry
@@ -420,7 +477,7 @@ impl ExoClient {
                 {
                     tokio::time::sleep(policy.delay(retries, retry_after)).await;
                     retries += 1;
-                    self.counters.retries.fetch_add(1, Ordering::Relaxed);
+                    self.count_retry(RetryCause::Unavailable);
                 }
                 _ => return Err(ExoError::Cmdlet(error)),
             }

@@ -7,7 +7,9 @@ mod params;
 mod response;
 mod retry;
 
-pub use client::{ClientStats, ExoClient, ExoClientConfig};
+pub use client::{
+    ClientEvent, ClientStats, ExchangeObserver, ExoClient, ExoClientConfig, RetryCause,
+};
 pub use context::{Anchor, CallContext, APP_ANCHOR_MAILBOX};
 pub use error::{CmdletError, ErrorCategory, ExoError, TRANSIENT_EXCEPTIONS};
 pub use params::{format_datetime, rewrite_filter_booleans, Paging, ParamValue, Parameters};
