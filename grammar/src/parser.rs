@@ -66,41 +66,196 @@ pub(crate) fn parse(text: &str) -> Parse {
     parse
 }
 
+/// The most pest calls one parse may make: pest's process-wide call limit, set once by this
+/// crate. Real scripts take about 10 calls per byte, so whole files up to ~3 MB parse in one
+/// go; the limit only bites on input that makes the grammar backtrack, where it turns an
+/// unbounded parse into at most about a second of work (it counts calls, not time, so the
+/// result does not depend on machine load).
+const CALL_LIMIT: usize = 1 << 25;
+/// When a whole file exceeds the limit, it is parsed again in pieces of about this size, cut
+/// at newlines outside any bracket (see [`nesting::top_level_cuts`]).
+const CHUNK_TARGET: usize = 64 * 1024;
+/// After this many pieces exceed the limit on their own, the rest of the file is one error,
+/// so the total work stays bounded by a few multiples of [`CALL_LIMIT`].
+const MAX_EXHAUSTED_PIECES: usize = 4;
+const WORK_LIMIT_MESSAGE: &str =
+    "the parser's work limit was reached in this part of the file; it is not parsed";
+
+fn set_call_limit_once() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| pest::set_call_limit(std::num::NonZeroUsize::new(CALL_LIMIT)));
+}
+
+/// A parse attempt ran out of pest's call budget.
+struct Exhausted;
+
 fn parse_prefix(text: &str, len: usize) -> Parse {
     let prefix = text.get(..len).unwrap_or(text);
-    match PowerShellParser::parse(Rule::script, prefix) {
-        Ok(pairs) => {
-            let mut builder = Builder {
-                src: prefix,
-                errors: Vec::new(),
-            };
-            let mut children = Vec::new();
-            builder.build_all(pairs, &mut children);
-            // `script` itself is spliced; its children become the root's.
-            let mut root = SyntaxNode {
-                kind: SyntaxKind::Script,
-                span: 0..prefix.len(),
-                children: Vec::new(),
-            };
-            root.children = fill_gaps(prefix, 0..prefix.len(), children, SyntaxKind::Unknown);
-            report_missing(prefix, &root, &mut builder.errors);
-            for t in root.tokens() {
-                if t.kind == SyntaxKind::Comment {
-                    builder.check_token(t.kind, &t.span);
+    set_call_limit_once();
+    match parse_one(prefix) {
+        Ok(parse) => parse,
+        Err(Exhausted) => parse_in_pieces(prefix, &mut |piece| parse_one(piece)),
+    }
+}
+
+/// Parses `src` as a whole script, or reports that the call budget ran out.
+fn parse_one(src: &str) -> Result<Parse, Exhausted> {
+    match PowerShellParser::parse(Rule::script, src) {
+        Ok(pairs) => Ok(build_tree(src, pairs)),
+        Err(err) if err.variant.message().contains("call limit") => Err(Exhausted),
+        // The grammar accepts every input, so this is only reached when pest hits its own
+        // stack limit; keep the bytes and say so.
+        Err(err) => Ok(whole_file_error(
+            src,
+            &format!("the parser gave up: {}", err.variant.message()),
+        )),
+    }
+}
+
+/// The fallback when a whole file exceeds the call budget: parse it in pieces cut at
+/// top-level newlines, each with the same budget; a piece that still exceeds it is re-parsed
+/// line group by line group, and whatever exceeds it alone becomes an `Error` node. Pieces are
+/// parsed independently, so a construct spanning a cut the bracket scan got wrong (a
+/// here-string holding an unbalanced quote) shows up as errors, never as lost bytes.
+fn parse_in_pieces(
+    src: &str,
+    parse_piece: &mut dyn FnMut(&str) -> Result<Parse, Exhausted>,
+) -> Parse {
+    let cuts = nesting::top_level_cuts(src);
+    let mut units: Vec<Range<usize>> = Vec::with_capacity(cuts.len() + 1);
+    let mut start = 0;
+    for cut in cuts.into_iter().chain(std::iter::once(src.len())) {
+        if cut > start {
+            units.push(start..cut);
+            start = cut;
+        }
+    }
+    // Group the units into pieces of about CHUNK_TARGET bytes.
+    let mut pieces: Vec<Vec<Range<usize>>> = Vec::new();
+    for unit in units {
+        match pieces.last_mut() {
+            Some(piece)
+                if piece
+                    .last()
+                    .is_some_and(|last| unit.end - last.start <= CHUNK_TARGET)
+                    && unit.end - piece[0].start <= CHUNK_TARGET =>
+            {
+                piece.push(unit)
+            }
+            _ => pieces.push(vec![unit]),
+        }
+    }
+
+    let mut root = SyntaxNode {
+        kind: SyntaxKind::Script,
+        span: 0..src.len(),
+        children: Vec::new(),
+    };
+    let mut errors = Vec::new();
+    let mut exhausted = 0;
+    let add = |span: Range<usize>,
+               result: Option<Parse>,
+               root: &mut SyntaxNode,
+               errors: &mut Vec<SyntaxError>| match result {
+        Some(parse) => {
+            let offset = span.start;
+            for mut child in parse.root.children {
+                shift(&mut child, offset);
+                root.children.push(child);
+            }
+            errors.extend(parse.errors.into_iter().map(|e| SyntaxError {
+                span: e.span.start + offset..e.span.end + offset,
+                message: e.message,
+            }));
+        }
+        None => {
+            errors.push(SyntaxError {
+                span: span.clone(),
+                message: WORK_LIMIT_MESSAGE.to_owned(),
+            });
+            root.children.push(error_node(span));
+        }
+    };
+    'pieces: for piece in pieces {
+        let span = piece[0].start..piece[piece.len() - 1].end;
+        if exhausted >= MAX_EXHAUSTED_PIECES {
+            add(span.start..src.len(), None, &mut root, &mut errors);
+            break;
+        }
+        match parse_piece(&src[span.clone()]) {
+            Ok(parse) => add(span, Some(parse), &mut root, &mut errors),
+            Err(Exhausted) if piece.len() == 1 => {
+                exhausted += 1;
+                add(span, None, &mut root, &mut errors);
+            }
+            Err(Exhausted) => {
+                exhausted += 1;
+                for unit in &piece {
+                    if exhausted >= MAX_EXHAUSTED_PIECES {
+                        add(unit.start..src.len(), None, &mut root, &mut errors);
+                        break 'pieces;
+                    }
+                    match parse_piece(&src[unit.clone()]) {
+                        Ok(parse) => add(unit.clone(), Some(parse), &mut root, &mut errors),
+                        Err(Exhausted) => {
+                            exhausted += 1;
+                            add(unit.clone(), None, &mut root, &mut errors);
+                        }
+                    }
                 }
             }
-            builder.errors.sort_by_key(|e| (e.span.start, e.span.end));
-            Parse {
-                root,
-                errors: builder.errors,
+        }
+    }
+    errors.sort_by_key(|e| (e.span.start, e.span.end));
+    Parse { root, errors }
+}
+
+fn error_node(span: Range<usize>) -> SyntaxElement {
+    SyntaxElement::Node(SyntaxNode {
+        kind: SyntaxKind::Error,
+        span: span.clone(),
+        children: vec![token(SyntaxKind::ErrorText, span)],
+    })
+}
+
+/// Moves every span of `element` right by `offset` (iteratively: trees can be deep).
+fn shift(element: &mut SyntaxElement, offset: usize) {
+    let mut stack = vec![element];
+    while let Some(element) = stack.pop() {
+        match element {
+            SyntaxElement::Token(t) => t.span = t.span.start + offset..t.span.end + offset,
+            SyntaxElement::Node(n) => {
+                n.span = n.span.start + offset..n.span.end + offset;
+                stack.extend(n.children.iter_mut());
             }
         }
-        // The grammar accepts every input, so this is only reached when pest hits its own
-        // stack or call limit; keep the bytes and say so.
-        Err(err) => whole_file_error(
-            prefix,
-            &format!("the parser gave up: {}", err.variant.message()),
-        ),
+    }
+}
+
+fn build_tree(src: &str, pairs: Pairs<'_, Rule>) -> Parse {
+    let mut builder = Builder {
+        src,
+        errors: Vec::new(),
+    };
+    let mut children = Vec::new();
+    builder.build_all(pairs, &mut children);
+    // `script` itself is spliced; its children become the root's.
+    let mut root = SyntaxNode {
+        kind: SyntaxKind::Script,
+        span: 0..src.len(),
+        children: Vec::new(),
+    };
+    root.children = fill_gaps(src, 0..src.len(), children, SyntaxKind::Unknown);
+    report_missing(src, &root, &mut builder.errors);
+    for t in root.tokens() {
+        if t.kind == SyntaxKind::Comment {
+            builder.check_token(t.kind, &t.span);
+        }
+    }
+    builder.errors.sort_by_key(|e| (e.span.start, e.span.end));
+    Parse {
+        root,
+        errors: builder.errors,
     }
 }
 
@@ -714,6 +869,73 @@ mod nesting {
         (max, None)
     }
 
+    /// Offsets just after newlines that are outside any bracket, string, here-string or
+    /// comment and are followed by something that starts a new statement (not `|`, `.`, an
+    /// operator or indentation), so a script can be parsed piece by piece when it is too big
+    /// or too costly to parse whole. Rough like `scan`: a bad cut costs errors, not bytes.
+    pub(super) fn top_level_cuts(text: &str) -> Vec<usize> {
+        let bytes = text.as_bytes();
+        let find = |from: usize, needle: &[u8]| {
+            bytes
+                .get(from..)
+                .and_then(|rest| rest.windows(needle.len()).position(|w| w == needle))
+                .map_or(bytes.len(), |p| from + p + needle.len())
+        };
+        let mut cuts = Vec::new();
+        let mut depth = 0usize;
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'`' => i += 2,
+                b'#' => {
+                    while i < bytes.len() && bytes[i] != b'\n' && bytes[i] != b'\r' {
+                        i += 1;
+                    }
+                }
+                b'<' if bytes.get(i + 1) == Some(&b'#') => i = find(i + 2, b"#>"),
+                b'@' if matches!(bytes.get(i + 1), Some(b'\'' | b'"')) => {
+                    let close = [b'\n', bytes[i + 1], b'@'];
+                    i = find(i + 2, &close);
+                }
+                b'\'' => i = find(i + 1, b"'"),
+                b'"' => {
+                    i += 1;
+                    while i < bytes.len() && bytes[i] != b'"' {
+                        i += if bytes[i] == b'`' { 2 } else { 1 };
+                    }
+                    i += 1;
+                }
+                b'(' | b'{' | b'[' => {
+                    depth += 1;
+                    i += 1;
+                }
+                b')' | b'}' | b']' => {
+                    depth = depth.saturating_sub(1);
+                    i += 1;
+                }
+                b'\n' | b'\r' => {
+                    i += if bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
+                        2
+                    } else {
+                        1
+                    };
+                    let starts_statement = bytes.get(i).is_some_and(|&b| {
+                        b.is_ascii_alphanumeric()
+                            || matches!(
+                                b,
+                                b'$' | b'#' | b'[' | b'_' | b'<' | b'@' | b'&' | b'"' | b'\''
+                            )
+                    });
+                    if depth == 0 && starts_statement {
+                        cuts.push(i);
+                    }
+                }
+                _ => i += 1,
+            }
+        }
+        cuts
+    }
+
     fn start_of_char(text: &str, mut i: usize) -> usize {
         while i > 0 && !text.is_char_boundary(i) {
             i -= 1;
@@ -723,5 +945,77 @@ mod nesting {
             i -= 1;
         }
         i
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A stand-in for `parse_one` that runs out of budget on any piece containing `BAD`.
+    fn fake(piece: &str) -> Result<Parse, Exhausted> {
+        if piece.contains("BAD") {
+            Err(Exhausted)
+        } else {
+            parse_one(piece)
+        }
+    }
+
+    fn lossless(src: &str, parse: &Parse) {
+        let mut cursor = 0;
+        for t in parse.root.tokens() {
+            assert_eq!(t.span.start, cursor, "gap or overlap in {src:?}");
+            cursor = t.span.end;
+        }
+        assert_eq!(cursor, src.len());
+        assert_eq!(parse.root.span, 0..src.len());
+    }
+
+    #[test]
+    fn an_exhausted_line_becomes_an_error_and_the_rest_parses() {
+        let src = "$a = 1\nif ($x) {\n  Get-Y\n}\nBAD BAD\n$b = @(\n 2)\n";
+        let parse = parse_in_pieces(src, &mut fake);
+        lossless(src, &parse);
+        assert_eq!(parse.errors.len(), 1, "{:?}", parse.errors);
+        assert_eq!(&src[parse.errors[0].span.clone()], "BAD BAD\n");
+        assert_eq!(parse.errors[0].message, WORK_LIMIT_MESSAGE);
+        let kinds: Vec<_> = parse
+            .root
+            .child_nodes()
+            .map(|n| (n.kind, n.text(src)))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                (SyntaxKind::Assignment, "$a = 1"),
+                (SyntaxKind::IfStatement, "if ($x) {\n  Get-Y\n}"),
+                (SyntaxKind::Error, "BAD BAD\n"),
+                (SyntaxKind::Assignment, "$b = @(\n 2)"),
+            ]
+        );
+    }
+
+    #[test]
+    fn after_a_few_exhausted_pieces_the_rest_is_one_error() {
+        let src = "ok\nBAD1\nBAD2\nBAD3\nBAD4\nBAD5\nok\n";
+        let mut calls = 0;
+        let parse = parse_in_pieces(src, &mut |piece| {
+            calls += 1;
+            fake(piece)
+        });
+        lossless(src, &parse);
+        // One try of the whole piece, then one per line until the fourth exhausted one.
+        assert_eq!(calls, 1 + 4);
+        let last = parse.errors.last().expect("errors");
+        assert_eq!(&src[last.span.clone()], "BAD4\nBAD5\nok\n");
+        assert_eq!(parse.errors.len(), 4);
+    }
+
+    #[test]
+    fn cuts_fall_between_top_level_statements_only() {
+        let src = "a\nif ($x) {\n b\n}\n'x\ny'\n@\"\nz\n\"@\n| c\n  d\n<# q\nr #>\ne";
+        let cuts = nesting::top_level_cuts(src);
+        let starts: Vec<&str> = cuts.iter().map(|&c| &src[c..c + 1]).collect();
+        assert_eq!(starts, ["i", "'", "@", "<", "e"], "{cuts:?}");
     }
 }

@@ -144,3 +144,96 @@ fn pathological_inputs_finish_and_stay_lossless() {
         assert!(!parse.errors.is_empty() || src.ends_with("$x"), "{src}");
     }
 }
+
+/// The libFuzzer `parse_bytes` timeout (a corpus script with 45 `{` pasted into a line): the
+/// error-statement rule retried every opener of an unclosed group, 2^n work. Now the bad lines
+/// are error statements and everything around them parses as before. A regression shows up as
+/// a test that does not finish.
+#[test]
+fn fuzz_timeout_input_parses_linearly_and_keeps_its_statements() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/regressions/parse_bytes-timeout-ec7261cef706e6480fe3b7247c3f427146cf8a4a");
+    let bytes = std::fs::read(path).expect("regression input");
+    let file = exomig_grammar::source::SourceFile::decode(&bytes).expect("decodes");
+    let src = &file.text;
+    let parse = common::parse_checked(src);
+    let errors: Vec<(&str, &str)> = parse
+        .errors
+        .iter()
+        .map(|e| (&src[e.span.clone()], e.message.as_str()))
+        .collect();
+    let braces = "{".repeat(45);
+    assert_eq!(
+        errors,
+        [
+            (
+                "$sw = [System.D\u{0}1iagnostics.Stopwatch]::StartNew()",
+                "this statement could not be parsed"
+            ),
+            (
+                format!(
+                    "$c{braces}overage = [math]::Round($result.CodeCoverage.CoveragePercent, 1)"
+                )
+                .as_str(),
+                "this statement could not be parsed"
+            ),
+            (
+                "$manifestPa\u{a1}th = Join-Path $m.FullName \"$($m.Name).psd1\"",
+                "this statement could not be parsed"
+            ),
+        ]
+    );
+    // The statements after the bad lines are intact: the last one is the `foreach`.
+    let last = parse.root.child_nodes().last().expect("statements");
+    assert_eq!(last.kind, exomig_grammar::SyntaxKind::ForeachStatement);
+    assert!(last.text(src).starts_with("foreach ($t in $run)"));
+}
+
+/// Deterministic mixes of unclosed openers, 2,000 per input, inside code, inside a bad
+/// statement, and inside a string of a bad statement (where the nesting pre-scan does not see
+/// them): lossless, with errors, and quick (no timing assertion; a hang is a failing test).
+#[test]
+fn two_thousand_mixed_unclosed_openers_parse_losslessly() {
+    let openers = [
+        "(", "{", "@(", "$(", "\"$(", "[", "@{", "$c{", " ", "x", "\n",
+    ];
+    let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
+    for round in 0..6 {
+        let mut body = String::new();
+        for _ in 0..2000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            body.push_str(openers[(seed % openers.len() as u64) as usize]);
+        }
+        let src = match round % 3 {
+            0 => body,
+            1 => format!("$c {body}"),
+            _ => format!("$c '{}' {{(", body.replace(['\'', '\n'], "")),
+        };
+        let parse = common::parse_checked(&src);
+        assert!(!parse.errors.is_empty(), "round {round}");
+    }
+    // One kind of opener at a time, unclosed, on one line after a bad statement start.
+    for opener in ["(", "{", "@(", "$(", "\"$("] {
+        let src = format!("$c{}x\n$ok = 1\n", opener.repeat(2000));
+        common::parse_checked(&src);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Up to 400 openers and closers of every kind in any order after a statement that does
+    /// not parse: the error statement takes the line in one pass.
+    #[test]
+    fn openers_and_closers_in_a_bad_statement_reprint_identically(
+        pieces in prop::collection::vec(
+            prop::sample::select(&["(", "{", ")", "}", "@(", "$(", "\"", "'", "[", "]", " ", "a", "\n"][..]),
+            0..400,
+        )
+    ) {
+        let src = format!("$c{}", pieces.concat());
+        common::parse_checked(&src);
+    }
+}
