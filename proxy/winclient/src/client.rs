@@ -3,7 +3,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use exomig_codec::clixml::{from_clixml, Value};
@@ -67,6 +67,9 @@ pub struct WinClientConfig {
     /// Post the first pool Receive while the rest of the creation data is still being sent
     /// (the WinRM client starts receiving as soon as Create completes).
     pub concurrent_first_receive: bool,
+    /// Keep every request and answer for [`WinClient::exchanges`]. Tests look at the wire;
+    /// a load generator turns it off so a long run does not grow without bound.
+    pub keep_exchanges: bool,
 }
 
 impl WinClientConfig {
@@ -81,6 +84,7 @@ impl WinClientConfig {
             max_envelope: 512_000,
             operation_timeout_s: 20,
             concurrent_first_receive: true,
+            keep_exchanges: true,
         }
     }
 }
@@ -134,6 +138,9 @@ pub struct PipelineRun {
     pub running_states: usize,
     /// Fragments received, each in its own `rsp:Stream`.
     pub streams: usize,
+    /// When the Receive that said CommandState Done was read, before the closing Signal:
+    /// the end of the call as the caller of the cmdlet sees it.
+    pub done_at: Option<Instant>,
 }
 
 /// What Import-PSSession ends up with.
@@ -250,23 +257,26 @@ impl WinClient {
             extra,
         };
         let request = envelope::envelope(&header, body);
+        let kept = self.config.keep_exchanges.then(|| request.clone());
         let response = self
             .http
             .post(&self.endpoint)
             .basic_auth(&self.config.user, Some(&self.config.password))
             .header("Content-Type", "application/soap+xml;charset=UTF-8")
-            .body(request.clone())
+            .body(request)
             .send()
             .await?;
         let status = response.status().as_u16();
         let text = response.text().await?;
-        if let Ok(mut log) = self.log.lock() {
-            log.push(Exchange {
-                action: action.to_owned(),
-                request,
-                status,
-                response: text.clone(),
-            });
+        if let Some(request) = kept {
+            if let Ok(mut log) = self.log.lock() {
+                log.push(Exchange {
+                    action: action.to_owned(),
+                    request,
+                    status,
+                    response: text.clone(),
+                });
+            }
         }
         if status == 401 {
             return Err(WinClientError::Fault {
@@ -559,6 +569,7 @@ impl WinClient {
             }
             match r.command_state {
                 Some(CommandState::Done { .. }) => {
+                    run.done_at = Some(Instant::now());
                     let Some(state) = final_seen else {
                         return rejected("CommandState Done before the final PIPELINE_STATE");
                     };
@@ -610,6 +621,25 @@ impl WinClient {
         for chunk in self.message_fragments(MessageType::END_OF_PIPELINE_INPUT, pid, "") {
             self.send(Some(&command_id), &chunk).await?;
         }
+        self.finish(&command_id).await
+    }
+
+    /// A call without pipeline input (NoInput=true, as pypsrp and `Invoke-Command -Session`
+    /// send it): Command, then Receive until Done; no Send at all when the command fits the
+    /// first fragment.
+    pub async fn run(&self, commands: &[Cmd]) -> Result<PipelineRun> {
+        let history = commands
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>()
+            .join(" | ");
+        let (_, command_id) = self
+            .start(
+                MessageType::CREATE_PIPELINE,
+                &messages::create_pipeline(commands, true),
+                &history,
+            )
+            .await?;
         self.finish(&command_id).await
     }
 
