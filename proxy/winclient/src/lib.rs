@@ -9,7 +9,8 @@ pub mod checks;
 pub mod client;
 pub mod envelope;
 pub mod messages;
-pub mod xpress;
+/// The codec's test encoder: Xpress-Huffman blocks and WinRM chunk framing.
+pub use exomig_codec::compression::encoder as xpress;
 
 pub use client::{
     windows_endpoint, Exchange, ImportedSession, OpenedPool, PipelineRun, WinClient,

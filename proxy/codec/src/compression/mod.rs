@@ -135,3 +135,6 @@ impl Decompressor {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(any(test, feature = "test-encoder"))]
+pub mod encoder;

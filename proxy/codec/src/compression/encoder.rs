@@ -1,5 +1,7 @@
 //! A small Xpress-Huffman (MS-XCA §2.1 "LZ77+Huffman") *encoder* and the WinRM chunk
 //! framing, so tests can send compressed Send data the way the Windows WinRM client does.
+//! Compiled for this crate's tests and behind the `test-encoder` feature (the Windows-shaped
+//! test client, `exomig-winclient`, switches it on); the proxy itself never encodes.
 //!
 //! Test-only quality: greedy matching through a hash of 3-byte prefixes and code lengths
 //! derived from scaled frequencies (never longer than 15 bits). Its output only has to be
@@ -7,8 +9,7 @@
 
 use std::collections::HashMap;
 
-/// Largest uncompressed chunk of the WinRM framing (and of one Xpress-Huffman block).
-pub const MAX_CHUNK: usize = 65536;
+pub use super::MAX_CHUNK;
 
 #[derive(Clone, Copy)]
 enum Token {
@@ -240,7 +241,7 @@ pub fn has_huffman_chunk(framed: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use exomig_codec::compression::decode;
+    use crate::compression::decode;
     use proptest::prelude::*;
 
     /// MS-XCA §3.2's worked example input: "abc" repeated to 300 bytes.
