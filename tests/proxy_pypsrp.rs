@@ -337,6 +337,37 @@ fn get_mailbox_list_and_by_identity() {
 }
 
 #[test]
+fn mailbox_properties_keep_the_rest_api_order() {
+    let stack = Stack::start(Options::default());
+    let r = stack.scenario("property_order");
+    assert_eq!(r["state"], COMPLETED, "{r}");
+    let names = |key: &str| -> Vec<String> {
+        r[key]
+            .as_array()
+            .unwrap_or_else(|| panic!("{key}: {r}"))
+            .iter()
+            .filter_map(Value::as_str)
+            .filter(|n| !n.contains('@')) // type annotations are not properties
+            .map(str::to_owned)
+            .collect()
+    };
+    let rest = names("rest");
+    let proxied = names("proxied");
+    assert!(rest.len() >= 10, "{r}");
+    let mut sorted = rest.clone();
+    sorted.sort();
+    assert_ne!(
+        rest, sorted,
+        "the REST answer itself is in Exchange's order, not alphabetical: {r}"
+    );
+    assert_eq!(
+        proxied[..10],
+        rest[..10],
+        "the first properties through the proxy follow the REST order: {r}"
+    );
+}
+
+#[test]
 fn set_mailbox_then_get_mailbox() {
     let stack = Stack::start(Options::default());
     let r = stack.scenario("set_then_get");

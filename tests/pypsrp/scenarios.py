@@ -287,6 +287,24 @@ def s_quota():
     return {"opened": count, "fault": fault, "reopened_state": reopened}
 
 
+def s_property_order():
+    # The same mailbox twice: through the proxy (CLIXML) and straight from the emulator's REST
+    # API (JSON, whose key order Python keeps).
+    with pool() as p:
+        ps, out = run(p, "Get-Mailbox", ResultSize=1)
+        proxied = list(out[0].adapted_properties.keys())
+        identity = str(out[0].adapted_properties["Identity"])
+    r = requests.post(
+        f"{EMULATOR}/adminapi/beta/{TENANT}/InvokeCommand",
+        headers={"Authorization": f"Bearer {token()}", "X-ResponseFormat": "json"},
+        json={"CmdletInput": {"CmdletName": "Get-Mailbox", "Parameters": {"Identity": identity}}},
+        timeout=10,
+    )
+    r.raise_for_status()
+    rest = list(r.json()["value"][0].keys())
+    return {"state": ps.state, "proxied": proxied, "rest": rest}
+
+
 SCENARIOS = {name[2:]: fn for name, fn in globals().items() if name.startswith("s_")}
 
 if __name__ == "__main__":

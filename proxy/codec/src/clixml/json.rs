@@ -280,6 +280,22 @@ mod tests {
             .and_then(Value::as_list)
             .expect("list");
         assert_eq!(list, &[Value::str("SMTP:alex@contoso.com")]);
+        // Properties keep the REST answer's order (annotations dropped), not alphabetical.
+        let names: Vec<&str> = o.props.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "Identity",
+                "DisplayName",
+                "ExchangeGuid",
+                "WhenCreated",
+                "EmailAddresses",
+                "ItemCount",
+                "IsMailboxEnabled",
+                "ProhibitSendQuota",
+                "Notes"
+            ]
+        );
         insta::assert_snapshot!(to_clixml(&v));
     }
 
