@@ -26,8 +26,14 @@ if [ -z "${EXOMIG:-}" ]; then
     EXOMIG="$target_dir/release/exomig"
 fi
 
-TREE=$(mktemp -d)
-trap 'rm -rf "$TREE"' EXIT
+# BENCH_TREE=DIR keeps the generated tree in DIR (reused when it already holds FILES scripts).
+if [ -n "${BENCH_TREE:-}" ]; then
+    TREE=$BENCH_TREE
+    mkdir -p "$TREE"
+else
+    TREE=$(mktemp -d)
+    trap 'rm -rf "$TREE"' EXIT
+fi
 
 legacy_script() {
     cat <<'PS'
@@ -65,18 +71,21 @@ foreach (\$computer in \$ComputerName) {
 PS
 }
 
-echo "generating $FILES files (${LEGACY_PERCENT}% legacy) in $TREE ..." >&2
 legacy_every=$(( 100 / LEGACY_PERCENT ))
-legacy_body=$(legacy_script)
-for ((i = 0; i < FILES; i++)); do
-    dir="$TREE/team$(( i % 40 ))/area$(( i % 13 ))"
-    [ -d "$dir" ] || mkdir -p "$dir"
-    if (( i % legacy_every == 0 )); then
-        printf '%s\n' "$legacy_body" > "$dir/job$i.ps1"
-    else
-        modern_script "$i" > "$dir/job$i.ps1"
-    fi
-done
+if [ "$(find "$TREE" -name '*.ps1' | wc -l)" != "$FILES" ]; then
+    rm -rf "${TREE:?}"/*
+    echo "generating $FILES files (${LEGACY_PERCENT}% legacy) in $TREE ..." >&2
+    legacy_body=$(legacy_script)
+    for ((i = 0; i < FILES; i++)); do
+        dir="$TREE/team$(( i % 40 ))/area$(( i % 13 ))"
+        [ -d "$dir" ] || mkdir -p "$dir"
+        if (( i % legacy_every == 0 )); then
+            printf '%s\n' "$legacy_body" > "$dir/job$i.ps1"
+        else
+            modern_script "$i" > "$dir/job$i.ps1"
+        fi
+    done
+fi
 legacy_count=$(( (FILES + legacy_every - 1) / legacy_every ))
 echo "tree: $FILES files, $legacy_count legacy, $(du -sh "$TREE" | cut -f1)" >&2
 

@@ -273,3 +273,54 @@ fn utf16_legacy_script_is_not_skipped_by_the_fast_path() {
         .as_u64()
         .is_some_and(|n| n > 0));
 }
+
+/// The progress bar needs a terminal, so the test forces it with `EXOMIG_PROGRESS=always`
+/// (drawn to stderr whatever it is connected to): it must show up on stderr and never in
+/// stdout, which stays one parseable JSON document.
+#[test]
+fn forced_progress_bar_draws_on_stderr_only() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for i in 0..30 {
+        let body = if i % 5 == 0 { LEGACY } else { MODERN };
+        write(dir.path(), &format!("d{}/f{i}.ps1", i % 3), body);
+    }
+    let forced = |args: &[&str]| {
+        let out = exomig()
+            .args(args)
+            .current_dir(dir.path())
+            .env("EXOMIG_PROGRESS", "always")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("run exomig");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, stdout, stderr) = forced(&["check", "--format", "json"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("/30 files"),
+        "no progress on stderr: {stderr:?}"
+    );
+    assert!(
+        !stdout.contains("files (") && !stdout.contains('\x1b'),
+        "{stdout}"
+    );
+    let report: serde_json::Value = serde_json::from_str(&stdout).expect("stdout is JSON");
+    assert_eq!(report["summary"]["files"], 30);
+    assert_eq!(report["summary"]["changed"], 6);
+
+    // Text output too: diagnostics on stdout are not interleaved with bar frames.
+    let (_, stdout, stderr) = forced(&["check"]);
+    assert!(stderr.contains("/30 files"), "{stderr:?}");
+    assert!(
+        !stdout.contains("/30 files") && !stdout.contains("\x1b[2K"),
+        "{stdout}"
+    );
+
+    // --quiet wins over the environment.
+    let (_, _, stderr) = forced(&["check", "--quiet", "--format", "json"]);
+    assert!(!stderr.contains("files"), "{stderr:?}");
+}

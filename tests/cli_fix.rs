@@ -214,8 +214,8 @@ fn changed_paths(report: &serde_json::Value) -> Vec<String> {
         .collect()
 }
 
-// TRANSLATOR: check's `changed` (computed from the applicable fixes) must agree with what
-// fix actually changes, with and without --unsafe, on every sample.
+// TRANSLATOR: check's `changed` must agree with what fix actually changes, with and without
+// --unsafe, on every sample.
 #[test]
 fn check_predicts_exactly_the_files_fix_changes() {
     for flags in [&[][..], &["--unsafe"][..]] {
@@ -231,4 +231,94 @@ fn check_predicts_exactly_the_files_fix_changes() {
         assert_ne!(run.code, 2, "{}", run.stderr);
         assert_eq!(predicted, changed_paths(&json(&run)), "flags {flags:?}");
     }
+}
+
+/// Every script the repository holds as input, grouped by the flags it is meant to run with:
+/// translator fixtures with their `args.txt`, and the samples and the hand-written corpus
+/// both without flags and with `--unsafe`.
+fn inputs_by_flags() -> std::collections::BTreeMap<String, Vec<(String, Vec<u8>)>> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut groups: std::collections::BTreeMap<String, Vec<(String, Vec<u8>)>> = Default::default();
+    let fixtures = root.join("translator/tests/fixtures");
+    for entry in fs::read_dir(&fixtures).expect("translator/tests/fixtures") {
+        let dir = entry.expect("entry").path();
+        let Ok(input) = fs::read(dir.join("input.ps1")) else {
+            continue;
+        };
+        let flags = fs::read_to_string(dir.join("args.txt")).unwrap_or_default();
+        let name = dir
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
+        groups
+            .entry(flags.split_whitespace().collect::<Vec<_>>().join(" "))
+            .or_default()
+            .push((format!("{name}.ps1"), input));
+    }
+    for dir in ["samples", "tests/corpus"] {
+        for entry in fs::read_dir(root.join(dir)).expect("inputs dir") {
+            let path = entry.expect("entry").path();
+            let script = path
+                .extension()
+                .is_some_and(|e| ["ps1", "psm1", "psd1"].iter().any(|x| e == *x));
+            if !script {
+                continue;
+            }
+            let name = format!(
+                "{}-{}",
+                dir.replace('/', "-"),
+                path.file_name().expect("name").to_string_lossy()
+            );
+            let bytes = fs::read(&path).expect("read input");
+            for flags in ["", "--unsafe"] {
+                groups
+                    .entry(flags.to_owned())
+                    .or_default()
+                    .push((name.clone(), bytes.clone()));
+            }
+        }
+    }
+    groups
+}
+
+// TRANSLATOR: interfaces.md: `changed` "tells whether `fix` (with the same flags) would change
+// the file". Checked against the bytes `fix` really writes (not fix's own report), over every
+// fixture input with its flags and every sample and corpus script.
+#[test]
+fn check_changed_is_exactly_whether_fix_rewrites_the_bytes_for_every_known_input() {
+    let mut changed_somewhere = 0;
+    for (flags, files) in inputs_by_flags() {
+        let flags: Vec<&str> = flags.split_whitespace().collect();
+        let dir = tempfile::tempdir().expect("tempdir");
+        for (name, bytes) in &files {
+            write(dir.path(), name, bytes);
+        }
+        let mut check = vec!["check", "--format", "json"];
+        check.extend_from_slice(&flags);
+        let report = json(&run_in(dir.path(), &check));
+        let mut predicted = changed_paths(&report);
+        predicted.sort();
+        let mut fix = vec!["fix", "--quiet"];
+        fix.extend_from_slice(&flags);
+        let run = run_in(dir.path(), &fix);
+        assert_ne!(run.code, 2, "flags {flags:?}: {}", run.stderr);
+        let mut rewritten: Vec<String> = files
+            .iter()
+            .filter(|(name, bytes)| fs::read(dir.path().join(name)).expect("read back") != *bytes)
+            .map(|(name, _)| name.clone())
+            .collect();
+        rewritten.sort();
+        assert_eq!(predicted, rewritten, "flags {flags:?}");
+        assert_eq!(
+            report["summary"]["changed"],
+            rewritten.len(),
+            "flags {flags:?}"
+        );
+        changed_somewhere += rewritten.len();
+    }
+    assert!(
+        changed_somewhere > 50,
+        "the inputs hold many legacy scripts"
+    );
 }

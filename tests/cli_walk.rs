@@ -146,3 +146,43 @@ fn a_tree_of_5000_files_is_scanned_completely_and_in_order() {
     // The progress bar is for terminals only; a piped stderr stays silent.
     assert_eq!(run.stderr, "");
 }
+
+/// `exomig parse` walks with the same walker as check: same ignore files, excludes, hidden
+/// and VCS folders, display paths and order.
+#[test]
+fn parse_walks_exactly_the_files_check_walks() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), ".gitignore", "build/\n");
+    write(dir.path(), "build/out.ps1", MODERN);
+    write(dir.path(), ".github/scripts/deploy.ps1", MODERN);
+    write(dir.path(), ".git/hooks/pre-commit.ps1", MODERN);
+    write(dir.path(), "a/vendor/x.ps1", MODERN);
+    write(dir.path(), "b/y.psm1", MODERN);
+    write(dir.path(), "b/notes.txt", MODERN);
+    write(dir.path(), "Z.PS1", MODERN);
+    for extra in [&[][..], &["--exclude", "vendor"][..], &["--no-ignore"][..]] {
+        let check = paths(dir.path(), extra);
+        let mut args = vec!["parse", "--format", "json"];
+        args.extend_from_slice(extra);
+        let run = run_in(dir.path(), &args);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(json_paths(&json(&run)), check, "flags {extra:?}");
+    }
+    assert_eq!(
+        paths(dir.path(), &["--exclude", "vendor"]),
+        [".github/scripts/deploy.ps1", "Z.PS1", "b/y.psm1"]
+    );
+}
+
+#[test]
+fn parse_reports_a_missing_path_and_still_parses_the_others() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "ok.ps1", MODERN);
+    let run = run_in(
+        dir.path(),
+        &["parse", "--format", "json", "missing", "ok.ps1"],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("missing"), "{}", run.stderr);
+    assert_eq!(json_paths(&json(&run)), ["ok.ps1"]);
+}

@@ -2,13 +2,15 @@
 //! syntax tree. Exit codes (interfaces.md §1): 0 clean, 1 syntax errors, 2 error.
 
 use std::io::{self, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use exomig_grammar::source::{LineIndex, SourceFile};
 use rayon::prelude::*;
 use serde_json::json;
+
+use crate::walk::{self, WalkOptions};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -45,10 +47,27 @@ pub enum Format {
     Github,
 }
 
-/// One input: where it came from and its bytes.
+/// One input: where it came from, and its bytes when they are already in memory (stdin);
+/// files are read by the worker that parses them.
 struct Input {
     display: String,
-    bytes: Vec<u8>,
+    source: Source,
+}
+
+enum Source {
+    Stdin(Vec<u8>),
+    File(PathBuf),
+}
+
+impl Input {
+    fn bytes(&self) -> Result<std::borrow::Cow<'_, [u8]>, String> {
+        match &self.source {
+            Source::Stdin(bytes) => Ok(bytes.into()),
+            Source::File(path) => std::fs::read(path)
+                .map(Into::into)
+                .map_err(|e| format!("{}: cannot read: {e}", self.display)),
+        }
+    }
 }
 
 /// The outcome for one file.
@@ -68,8 +87,18 @@ struct ErrorPosition {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let inputs = gather_inputs(&args)?;
+    let (inputs, walk_errors) = gather_inputs(&args)?;
+    for e in &walk_errors {
+        if e.display.is_empty() {
+            eprintln!("error: {}", e.message);
+        } else {
+            eprintln!("error: {}: {}", e.display, e.message);
+        }
+    }
     if args.tree {
+        if !walk_errors.is_empty() {
+            return Ok(ExitCode::from(2));
+        }
         return print_tree(&inputs);
     }
     let pool = rayon::ThreadPoolBuilder::new()
@@ -79,7 +108,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let results: Vec<Result<FileReport, String>> =
         pool.install(|| inputs.par_iter().map(check_input).collect());
 
-    let mut failed = false;
+    let mut failed = !walk_errors.is_empty();
     let mut reports = Vec::with_capacity(results.len());
     for result in results {
         match result {
@@ -170,7 +199,8 @@ fn plural(n: usize) -> &'static str {
 }
 
 fn check_input(input: &Input) -> Result<FileReport, String> {
-    let file = SourceFile::decode(&input.bytes).map_err(|e| format!("{}: {e}", input.display))?;
+    let bytes = input.bytes()?;
+    let file = SourceFile::decode(&bytes).map_err(|e| format!("{}: {e}", input.display))?;
     let parse = exomig_grammar::parse(&file.text);
     let index = LineIndex::new(&file.text);
     let errors = parse
@@ -200,7 +230,8 @@ fn print_tree(inputs: &[Input]) -> anyhow::Result<ExitCode> {
     let [input] = inputs else {
         bail!("--tree needs exactly one file, got {}", inputs.len());
     };
-    let file = SourceFile::decode(&input.bytes).with_context(|| input.display.clone())?;
+    let bytes = input.bytes().map_err(anyhow::Error::msg)?;
+    let file = SourceFile::decode(&bytes).with_context(|| input.display.clone())?;
     let parse = exomig_grammar::parse(&file.text);
     let mut out = io::BufWriter::new(io::stdout().lock());
     out.write_all(parse.root.debug_dump(&file.text).as_bytes())?;
@@ -217,12 +248,16 @@ fn print_tree(inputs: &[Input]) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Reads stdin (for `-`) and every script file under the given paths, in a stable order.
-fn gather_inputs(args: &Args) -> anyhow::Result<Vec<Input>> {
-    let mut paths = args.paths.clone();
-    if paths.is_empty() {
-        paths.push(PathBuf::from("."));
-    }
+/// Stdin (for `-`) and every script file under the given paths, found by the same walker as
+/// check/fix (ignore files, `--exclude`, hidden folders, sorted order), plus the paths that
+/// could not be walked.
+fn gather_inputs(args: &Args) -> anyhow::Result<(Vec<Input>, Vec<walk::WalkError>)> {
+    let implicit = args.paths.is_empty();
+    let paths = if implicit {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
     let mut inputs = Vec::new();
     let mut on_disk = Vec::new();
     for path in paths {
@@ -232,67 +267,29 @@ fn gather_inputs(args: &Args) -> anyhow::Result<Vec<Input>> {
                 .read_to_end(&mut bytes)
                 .context("reading stdin")?;
             let display = args.stdin_filename.clone().unwrap_or_else(|| "-".into());
-            inputs.push(Input { display, bytes });
+            inputs.push(Input {
+                display,
+                source: Source::Stdin(bytes),
+            });
         } else {
             on_disk.push(path);
         }
     }
-    if !on_disk.is_empty() {
-        for path in script_files(&on_disk, &args.exclude, args.no_ignore)? {
-            let bytes =
-                std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
-            inputs.push(Input {
-                display: path.display().to_string(),
-                bytes,
-            });
-        }
+    if on_disk.is_empty() {
+        return Ok((inputs, Vec::new()));
     }
-    Ok(inputs)
-}
-
-const SCRIPT_EXTENSIONS: [&str; 3] = ["ps1", "psm1", "psd1"];
-
-/// The script files under `paths`: directories are walked honouring `.gitignore`/`.ignore`
-/// (unless `no_ignore`) and `exclude` globs; files named explicitly are always included.
-/// Sorted, without duplicates.
-pub fn script_files(
-    paths: &[PathBuf],
-    exclude: &[String],
-    no_ignore: bool,
-) -> anyhow::Result<Vec<PathBuf>> {
-    let mut files = Vec::new();
-    for root in paths {
-        let meta =
-            std::fs::metadata(root).with_context(|| format!("cannot read {}", root.display()))?;
-        if meta.is_file() {
-            files.push(root.clone());
-            continue;
-        }
-        let mut overrides = ignore::overrides::OverrideBuilder::new(root);
-        for glob in exclude {
-            overrides
-                .add(&format!("!{glob}"))
-                .with_context(|| format!("bad --exclude glob {glob:?}"))?;
-        }
-        let walker = ignore::WalkBuilder::new(root)
-            .standard_filters(!no_ignore)
-            .hidden(true)
-            .overrides(overrides.build()?)
-            .build();
-        for entry in walker {
-            let entry = entry.with_context(|| format!("walking {}", root.display()))?;
-            if entry.file_type().is_some_and(|t| t.is_file()) && is_script(entry.path()) {
-                files.push(entry.into_path());
-            }
-        }
-    }
-    files.sort();
-    files.dedup();
-    Ok(files)
-}
-
-fn is_script(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| SCRIPT_EXTENSIONS.iter().any(|s| e.eq_ignore_ascii_case(s)))
+    let walked = walk::walk(
+        &on_disk,
+        implicit,
+        &WalkOptions {
+            excludes: args.exclude.clone(),
+            no_ignore: args.no_ignore,
+            jobs: args.jobs.map_or(0, usize::from),
+        },
+    )?;
+    inputs.extend(walked.files.into_iter().map(|f| Input {
+        display: f.display,
+        source: Source::File(f.path),
+    }));
+    Ok((inputs, walked.errors))
 }
