@@ -14,9 +14,10 @@ mod analysis;
 mod docs;
 mod edits;
 mod emit;
+mod lower;
+mod model;
 mod pipeline;
 mod suppress;
-pub mod syntax;
 
 /// Stable rule ids (`exomig explain ID`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -3,8 +3,8 @@
 
 use crate::analysis::{self, RawFinding, Unit};
 use crate::edits;
+use crate::lower;
 use crate::suppress;
-use crate::syntax::parse::parse;
 use crate::{Applicability, Edit, Finding, Fix, FixError, FixOutcome, Options, Rule, Severity};
 use std::ops::Range;
 
@@ -19,17 +19,19 @@ pub struct Checked {
     pub units: Vec<(Unit, Vec<usize>)>,
 }
 
-fn grammar_errors(text: &str) -> Vec<exomig_grammar::SyntaxError> {
-    exomig_grammar::parse(text).errors
-}
-
+/// Analyses `text`, parsing it once with the grammar: the same parse gives the syntax errors
+/// (SYN001 and the ranges never rewritten) and the tree the analysis model is built from.
 pub fn check(text: &str, opts: &Options) -> Checked {
-    let parsed = parse(text);
-    let gerrs = grammar_errors(text);
+    let parse = exomig_grammar::parse(text);
+    let lowered = lower::lower(text, &parse.root);
+    let comments: Vec<Range<usize>> = exomig_grammar::ast::comments(&parse.root)
+        .map(|t| t.span.clone())
+        .collect();
+    let gerrs = parse.errors;
     let mut blocked: Vec<Range<usize>> = gerrs.iter().map(|e| e.span.clone()).collect();
-    blocked.extend(parsed.errors.iter().cloned());
-    let out = analysis::analyze(text, &parsed, opts, &blocked);
-    let sup = suppress::collect(text, &parsed.comments);
+    blocked.extend(lowered.opaque.iter().cloned());
+    let out = analysis::analyze(text, &lowered.root, &comments, opts, &blocked);
+    let sup = suppress::collect(text, &comments);
 
     let line = |pos: usize| suppress::line_of(text, pos);
     let mut silenced_units: Vec<usize> = Vec::new();

@@ -1,7 +1,7 @@
 //! Parameter binding as PowerShell does it for the cmdlets we care about: names match
 //! case-insensitively, by alias, or by any unambiguous prefix; colon-bound values; switches.
 
-use crate::syntax::ast::{Arg, Command, Expr, ExprKind, VarRef};
+use crate::model::{Arg, Command, Expr, ExprKind, VarRef};
 use std::ops::Range;
 
 pub struct ParamSpec {

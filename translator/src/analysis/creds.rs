@@ -3,7 +3,7 @@
 
 use super::bind::{self, bind};
 use super::index::{Ctx, DefValue, Index};
-use crate::syntax::ast::*;
+use crate::model::*;
 
 pub enum CredSrc<'a> {
     GetCredential(&'a Command),

@@ -2,7 +2,7 @@
 //! and concatenation) and classifying it: online (kind + cloud), on-premises, or unknown.
 
 use super::index::{Ctx, DefValue, Index};
-use crate::syntax::ast::*;
+use crate::model::*;
 
 /// A piece of a resolved string: known text, or source text we could not resolve.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -10,7 +10,7 @@ use super::index::{CmdSite, DefValue};
 use super::Analyzer;
 use crate::edits::{delete_stmt, replace_stmt};
 use crate::emit::{cloud_params, cmdlet_for, disconnect, squote, Call};
-use crate::syntax::ast::*;
+use crate::model::*;
 use crate::{Applicability, AuthPolicy, Edit, Rule, Severity};
 use std::ops::Range;
 
@@ -530,12 +530,11 @@ fn connection(a: &mut Analyzer, site_idx: usize, sum: &mut Summary, session_chec
                 || inline_has(&params, x)
         });
     }
-    let comments: Vec<Range<usize>> = a.parsed.comments.clone();
     creation_edits.push(replace_stmt(
         a.src,
         creation_range.clone(),
         &call.render(),
-        &comments,
+        a.comments,
     ));
     let mut import_edits: Vec<(Range<usize>, Edit)> = Vec::new();
     for r in &g.import_stmts {

@@ -2,7 +2,7 @@
 //! surroundings, every variable definition and every variable reference, each with the chain
 //! of blocks it sits in (used as a dominance approximation for reaching definitions).
 
-use crate::syntax::ast::*;
+use crate::model::*;
 use std::ops::Range;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -164,6 +164,18 @@ impl<'a> Index<'a> {
             StmtKind::Flow { keyword, value } => {
                 if let Some(p) = value {
                     self.pipeline(p, s, true, None, ctx, keyword == "return");
+                }
+            }
+            StmtKind::Param(decls) => {
+                for d in decls {
+                    self.defs.push(Def {
+                        key: d.var.key(),
+                        pos: d.var.range.start,
+                        op: "=".into(),
+                        value: DefValue::Param(d.default.as_ref()),
+                        stmt: s,
+                        ctx: ctx.clone(),
+                    });
                 }
             }
             StmtKind::Error => {}

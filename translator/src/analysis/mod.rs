@@ -10,7 +10,7 @@ pub mod index;
 pub mod others;
 
 use crate::emit::Shadowed;
-use crate::syntax::parse::Parsed;
+use crate::model::Block;
 use crate::{Applicability, Edit, Options, Rule, Severity};
 use index::Index;
 use std::ops::Range;
@@ -43,7 +43,8 @@ pub struct Output {
 
 pub struct Analyzer<'i, 'a> {
     pub src: &'a str,
-    pub parsed: &'i Parsed,
+    /// Every comment of the text (kept above a replaced statement when not carried).
+    pub comments: &'i [Range<usize>],
     pub ix: &'i Index<'a>,
     pub opts: &'i Options,
     pub shadowed: Shadowed,
@@ -106,8 +107,14 @@ impl<'i, 'a> Analyzer<'i, 'a> {
     }
 }
 
-pub fn analyze(src: &str, parsed: &Parsed, opts: &Options, blocked: &[Range<usize>]) -> Output {
-    let ix = Index::build(&parsed.root);
+pub fn analyze(
+    src: &str,
+    root: &Block,
+    comments: &[Range<usize>],
+    opts: &Options,
+    blocked: &[Range<usize>],
+) -> Output {
+    let ix = Index::build(root);
     let shadowed = Shadowed(
         ix.function_names()
             .map(|n| n.rsplit(':').next().unwrap_or(n).to_ascii_lowercase())
@@ -121,7 +128,7 @@ pub fn analyze(src: &str, parsed: &Parsed, opts: &Options, blocked: &[Range<usiz
     );
     let mut a = Analyzer {
         src,
-        parsed,
+        comments,
         ix: &ix,
         opts,
         shadowed,

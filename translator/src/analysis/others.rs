@@ -9,7 +9,7 @@ use super::index::{CmdSite, DefValue};
 use super::Analyzer;
 use crate::edits::{delete_stmt, eol_at, indent_of, replace_stmt};
 use crate::emit::{cloud_params, cmdlet_for, disconnect, Call};
-use crate::syntax::ast::*;
+use crate::model::*;
 use crate::{Applicability, Edit, Rule, Severity};
 use std::ops::Range;
 
@@ -428,7 +428,7 @@ fn v1_connect(a: &mut Analyzer) {
         };
         let (edits, unit) = match (&call, appl) {
             (Some(c), Applicability::Unsafe) => {
-                let e = replace_stmt(a.src, r.clone(), &c.render(), &a.parsed.comments);
+                let e = replace_stmt(a.src, r.clone(), &c.render(), a.comments);
                 let u = a.add_unit(vec![e.clone()], appl);
                 (vec![e], u)
             }
@@ -546,7 +546,7 @@ fn v1_loader(a: &mut Analyzer) {
                 a.src,
                 st.stmt.range.clone(),
                 "Import-Module ExchangeOnlineManagement",
-                &a.parsed.comments,
+                a.comments,
             ));
             for l in &loads {
                 edits.push(delete_stmt(a.src, l.clone()));

@@ -1,12 +1,13 @@
-//! A small statement-level syntax tree: just enough structure for the analysis (commands,
-//! their parameters and arguments, assignments, blocks, strings with their interpolations).
-//! Every node keeps its byte range in the analysed text, so edits can target it exactly.
+//! The statement-level model the analysis walks: just enough structure for the rules
+//! (commands, their parameters and arguments, assignments, blocks, strings with their
+//! interpolations). It is built from the grammar's tree by [`crate::lower`] (never from the
+//! text), so the grammar is the one parser; every node keeps its byte range in the analysed
+//! text, so edits can target it exactly.
 
 use std::ops::Range;
 
 #[derive(Debug, Clone, Default)]
 pub struct Block {
-    pub range: Range<usize>,
     pub stmts: Vec<Stmt>,
 }
 
@@ -21,7 +22,6 @@ pub enum StmtKind {
     Pipeline(Pipeline),
     Function {
         name: String,
-        name_range: Range<usize>,
         body: Block,
     },
     /// `if`, `foreach`, `while`, `try`, `switch`, `begin`, … : heads are the parenthesised
@@ -36,8 +36,17 @@ pub enum StmtKind {
         keyword: String,
         value: Option<Pipeline>,
     },
-    /// Text the parser could not make sense of.
+    /// `param( [type]$a = default, $b )`: the declared variables with their defaults.
+    Param(Vec<ParamDecl>),
+    /// Text the parser could not make sense of, and constructs that never hold a connection
+    /// (classes, enums).
     Error,
+}
+
+#[derive(Debug, Clone)]
+pub struct ParamDecl {
+    pub var: VarRef,
+    pub default: Option<Expr>,
 }
 
 #[derive(Debug, Clone)]
@@ -57,15 +66,6 @@ pub struct Assign {
 pub enum Elem {
     Cmd(Command),
     Expr(Expr),
-}
-
-impl Elem {
-    pub fn range(&self) -> Range<usize> {
-        match self {
-            Elem::Cmd(c) => c.range.clone(),
-            Elem::Expr(e) => e.range.clone(),
-        }
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -93,27 +93,8 @@ pub enum Arg {
     },
     Value(Expr),
     Redirect {
-        range: Range<usize>,
         target: Option<Expr>,
     },
-}
-
-impl Arg {
-    pub fn range(&self) -> Range<usize> {
-        match self {
-            Arg::Param {
-                range, colon_value, ..
-            } => match colon_value {
-                Some(v) => range.start..v.range.end,
-                None => range.clone(),
-            },
-            Arg::Value(e) => e.range.clone(),
-            Arg::Redirect { range, target } => match target {
-                Some(t) => range.start..t.range.end,
-                None => range.clone(),
-            },
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,7 +135,6 @@ pub enum Quote {
 #[derive(Debug, Clone)]
 pub struct HashEntry {
     pub key: String,
-    pub key_range: Range<usize>,
     pub value: Option<Pipeline>,
     pub range: Range<usize>,
 }
@@ -169,7 +149,6 @@ pub struct Expr {
 pub enum ExprKind {
     Str {
         quote: Quote,
-        here: bool,
         parts: Vec<StrPart>,
     },
     Number,
@@ -197,7 +176,6 @@ pub enum ExprKind {
         ops: Vec<String>,
     },
     Unary {
-        op: String,
         operand: Box<Expr>,
     },
     Cast {
