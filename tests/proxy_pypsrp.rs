@@ -226,48 +226,64 @@ impl Stack {
     }
 
     fn scenario_as(&self, name: &str, user: &str, password: &str) -> Value {
-        let mut child = Command::new(python())
-            .arg(repo().join("tests/pypsrp/scenarios.py"))
-            .arg(name)
-            .env("EXOMIG_PROXY_PORT", self.proxy_port.to_string())
-            .env(
-                "EXOMIG_EMULATOR_URL",
-                format!("http://127.0.0.1:{}", self.emulator_port),
-            )
-            .env("EXOMIG_USER", user)
-            .env("EXOMIG_PASSWORD", password)
-            .env("EXOMIG_TENANT", TENANT)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start python");
-        let deadline = Instant::now() + SCENARIO_TIMEOUT;
-        let status = loop {
-            if let Some(s) = child.try_wait().expect("wait python") {
-                break s;
-            }
-            if Instant::now() > deadline {
-                let _ = child.kill();
-                panic!("scenario {name} timed out");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        };
-        let mut out = String::new();
-        let mut err = String::new();
-        if let Some(mut o) = child.stdout.take() {
-            let _ = o.read_to_string(&mut out);
-        }
-        if let Some(mut e) = child.stderr.take() {
-            let _ = e.read_to_string(&mut err);
-        }
-        assert!(
-            status.success(),
-            "scenario {name} failed ({status}):\n{out}\n{err}"
-        );
-        let last = out.lines().last().unwrap_or_default();
-        serde_json::from_str(last)
-            .unwrap_or_else(|e| panic!("scenario {name} printed no JSON ({e}): {out}"))
+        let emulator = format!("http://127.0.0.1:{}", self.emulator_port);
+        finish_scenario(
+            name,
+            spawn_scenario(name, self.proxy_port, &emulator, user, password),
+        )
     }
+}
+
+/// Starts `tests/pypsrp/scenarios.py NAME` against the proxy on `proxy_port`.
+fn spawn_scenario(
+    name: &str,
+    proxy_port: u16,
+    emulator_url: &str,
+    user: &str,
+    password: &str,
+) -> Child {
+    Command::new(python())
+        .arg(repo().join("tests/pypsrp/scenarios.py"))
+        .arg(name)
+        .env("EXOMIG_PROXY_PORT", proxy_port.to_string())
+        .env("EXOMIG_EMULATOR_URL", emulator_url)
+        .env("EXOMIG_USER", user)
+        .env("EXOMIG_PASSWORD", password)
+        .env("EXOMIG_TENANT", TENANT)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start python")
+}
+
+/// Waits (bounded) for a scenario, asserts it succeeded and returns its JSON observations.
+fn finish_scenario(name: &str, mut child: Child) -> Value {
+    let deadline = Instant::now() + SCENARIO_TIMEOUT;
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("wait python") {
+            break s;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("scenario {name} timed out");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut out = String::new();
+    let mut err = String::new();
+    if let Some(mut o) = child.stdout.take() {
+        let _ = o.read_to_string(&mut out);
+    }
+    if let Some(mut e) = child.stderr.take() {
+        let _ = e.read_to_string(&mut err);
+    }
+    assert!(
+        status.success(),
+        "scenario {name} failed ({status}):\n{out}\n{err}"
+    );
+    let last = out.lines().last().unwrap_or_default();
+    serde_json::from_str(last)
+        .unwrap_or_else(|e| panic!("scenario {name} printed no JSON ({e}): {out}"))
 }
 
 fn types(obj: &Value) -> Vec<String> {
@@ -655,5 +671,154 @@ fn logs_never_contain_passwords_or_tokens() {
     assert!(
         status.is_some_and(|s| s.success()),
         "SIGTERM exits 0: {status:?}"
+    );
+}
+
+/// A stand-in for Exchange Online and its token endpoint that holds every InvokeCommand
+/// answer until the test releases it, so a pipeline can be caught mid-flight.
+struct HeldUpstream {
+    url: String,
+    /// One message per InvokeCommand request received.
+    arrived: std::sync::mpsc::Receiver<()>,
+    /// One message releases one held answer.
+    release: std::sync::mpsc::Sender<()>,
+}
+
+impl HeldUpstream {
+    fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind upstream");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let (arrived_tx, arrived) = std::sync::mpsc::channel();
+        let (release, release_rx) = std::sync::mpsc::channel::<()>();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { break };
+                let Some(path) = read_request(&mut stream) else {
+                    continue;
+                };
+                let body = if path.contains("/oauth2/v2.0/token") {
+                    r#"{"token_type":"Bearer","expires_in":3599,"access_token":"held-upstream-token"}"#
+                        .to_owned()
+                } else if path.to_ascii_lowercase().contains("invokecommand") {
+                    let _ = arrived_tx.send(());
+                    if release_rx.recv().is_err() {
+                        break;
+                    }
+                    format!(
+                        r#"{{"@adminapi.warnings":[],"value":[{{"Identity":"held.example","Name":"held.example","DomainName":"held.example","DomainType":"Authoritative"}}]}}"#
+                    )
+                } else {
+                    String::new()
+                };
+                let status = if body.is_empty() {
+                    "404 Not Found"
+                } else {
+                    "200 OK"
+                };
+                let reply = format!(
+                    "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
+                     Connection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = std::io::Write::write_all(&mut stream, reply.as_bytes());
+            }
+        });
+        Self {
+            url,
+            arrived,
+            release,
+        }
+    }
+}
+
+/// Reads one HTTP/1.1 request (headers and a Content-Length body); returns its path.
+fn read_request(stream: &mut TcpStream) -> Option<String> {
+    use std::io::BufRead as _;
+    let mut reader = std::io::BufReader::new(stream.try_clone().ok()?);
+    let mut line = String::new();
+    reader.read_line(&mut line).ok()?;
+    let path = line.split_whitespace().nth(1)?.to_owned();
+    let mut length = 0usize;
+    loop {
+        let mut header = String::new();
+        reader.read_line(&mut header).ok()?;
+        let header = header.trim_end();
+        if header.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = header.split_once(':') {
+            if k.eq_ignore_ascii_case("content-length") {
+                length = v.trim().parse().ok()?;
+            }
+        }
+    }
+    let mut body = vec![0u8; length];
+    reader.read_exact(&mut body).ok()?;
+    Some(path)
+}
+
+#[test]
+fn a_pipeline_running_at_sigterm_completes_and_the_proxy_exits_0() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let upstream = HeldUpstream::start();
+    let proxy_port = free_port();
+    let args: Vec<String> = [
+        "proxy",
+        "--listen",
+        &format!("127.0.0.1:{proxy_port}"),
+        "--upstream",
+        &upstream.url,
+        "--authority",
+        &upstream.url,
+        "--tenant",
+        TENANT,
+        "--shutdown-grace",
+        "60s",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    let mut proxy = Proc::spawn("proxy", &args, dir.path().join("proxy.log"), &[]);
+    proxy.wait_healthy(proxy_port);
+    let client = spawn_scenario(
+        "held_during_shutdown",
+        proxy_port,
+        &upstream.url,
+        USER,
+        PASSWORD,
+    );
+    // The cmdlet has reached the upstream: its pipeline is running.
+    upstream
+        .arrived
+        .recv_timeout(SCENARIO_TIMEOUT)
+        .expect("the cmdlet reaches the upstream");
+    let _ = Command::new("kill")
+        .arg("-TERM")
+        .arg(proxy.child.id().to_string())
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !proxy.log_text().contains("shutting down") {
+        assert!(
+            Instant::now() < deadline,
+            "no shutdown logged: {}",
+            proxy.log_text()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Only now does the upstream answer; the client must still get the output.
+    upstream.release.send(()).expect("release the answer");
+    let r = finish_scenario("held_during_shutdown", client);
+    assert_eq!(r["state"], COMPLETED, "{r}");
+    assert_eq!(
+        r["output"][0]["props"]["DomainName"], "held.example",
+        "the client received the pipeline's output: {r}"
+    );
+    // Then the process exits 0, before the drain deadline (60 s grace).
+    let status = proxy.terminate().expect("exits within the grace period");
+    assert_eq!(status.code(), Some(0), "{}", proxy.log_text());
+    let log = proxy.log_text();
+    assert!(
+        !log.contains("after the grace period"),
+        "the drain finished early, not at its deadline: {log}"
     );
 }

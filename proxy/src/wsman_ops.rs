@@ -321,7 +321,7 @@ async fn receive(
     let command_id_len = rr.command_id.as_deref().map_or(0, str::len);
     let outcome = shell
         .receive(target, max_envelope, command_id_len, wait, || {
-            app.shells.is_shutting_down()
+            app.shells.is_closing()
         })
         .await;
     match outcome {

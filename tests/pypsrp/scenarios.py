@@ -305,6 +305,21 @@ def s_property_order():
     return {"state": ps.state, "proxied": proxied, "rest": rest}
 
 
+def s_held_during_shutdown():
+    # The Rust test holds the upstream answer until the proxy has received SIGTERM.
+    p = pool()
+    p.open()
+    ps, out = run(p, "Get-AcceptedDomain")
+    result = summary(ps, out)
+    # Closing after a shutdown may find the proxy gone; that is not what is tested.
+    try:
+        p.close()
+        result["closed"] = True
+    except Exception as e:  # noqa: BLE001
+        result["closed"] = str(e)
+    return result
+
+
 SCENARIOS = {name[2:]: fn for name, fn in globals().items() if name.startswith("s_")}
 
 if __name__ == "__main__":

@@ -70,75 +70,94 @@ impl Server {
         self.listener.local_addr().ok()
     }
 
-    /// Serves until `shutdown` resolves, then stops accepting and lets running requests and
-    /// pipelines finish for up to the configured grace period.
+    /// Serves until `shutdown` resolves, then drains for up to the configured grace period:
+    /// new shells are refused, but connections are still accepted until every pipeline that
+    /// was running has finished and its output has been received (a legacy client reconnects
+    /// for its Receives); then the listener closes, parked Receives are released and open
+    /// connections finish their requests.
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
         let graceful = hyper_util::server::graceful::GracefulShutdown::new();
         let reaper = tokio::spawn(reap_idle_shells(self.app.clone()));
         tokio::pin!(shutdown);
         loop {
             tokio::select! {
-                accepted = self.listener.accept() => {
-                    let (stream, peer) = match accepted {
-                        Ok(pair) => pair,
-                        Err(e) => {
-                            tracing::warn!(error = %e, "accept failed");
-                            tokio::time::sleep(Duration::from_millis(50)).await;
-                            continue;
-                        }
-                    };
-                    // Request/response traffic of small envelopes: without this, Nagle's
-                    // algorithm and delayed ACKs add tens of milliseconds per exchange.
-                    let _ = stream.set_nodelay(true);
-                    let app = self.app.clone();
-                    let watcher = graceful.watcher();
-                    match self.tls.clone() {
-                        None => {
-                            tokio::spawn(serve_connection(app, peer, stream, false, watcher));
-                        }
-                        Some(acceptor) => {
-                            tokio::spawn(async move {
-                                let handshake = tokio::time::timeout(
-                                    TLS_HANDSHAKE_TIMEOUT,
-                                    acceptor.accept(stream),
-                                );
-                                match handshake.await {
-                                    Ok(Ok(tls)) => serve_connection(app, peer, tls, true, watcher).await,
-                                    Ok(Err(e)) => {
-                                        tracing::debug!(%peer, error = %e, "TLS handshake failed");
-                                    }
-                                    Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
-                                }
-                            });
-                        }
-                    }
-                }
+                accepted = self.listener.accept() => self.serve_accepted(accepted, &graceful).await,
                 () = &mut shutdown => break,
             }
         }
-        drop(self.listener);
-        tracing::info!("shutting down: no new connections");
         let grace = self.app.config.shutdown_grace;
-        let deadline = Instant::now() + grace;
+        let deadline = tokio::time::Instant::now() + grace;
         self.app.shells.shutdown();
-        if tokio::time::timeout(grace, graceful.shutdown())
+        tracing::info!(
+            pipelines = self.app.shells.undelivered_pipelines(),
+            "shutting down: no new shells; draining running pipelines"
+        );
+        // Pipelines run detached from connections, and their clients fetch the output with
+        // new requests: keep serving until nothing is left to deliver.
+        while self.app.shells.undelivered_pipelines() > 0 {
+            tokio::select! {
+                accepted = self.listener.accept() => self.serve_accepted(accepted, &graceful).await,
+                () = tokio::time::sleep(Duration::from_millis(50)) => {}
+                () = tokio::time::sleep_until(deadline) => break,
+            }
+        }
+        drop(self.listener);
+        let left = self.app.shells.undelivered_pipelines();
+        if left > 0 {
+            tracing::warn!(
+                pipelines = left,
+                "pipelines still running or unreceived after the grace period"
+            );
+        }
+        tracing::info!("shutting down: no new connections");
+        self.app.shells.close();
+        let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
+        if tokio::time::timeout(remaining, graceful.shutdown())
             .await
             .is_err()
         {
             tracing::warn!("connections still open after the grace period");
         }
-        // Pipelines run detached from connections; give them what is left of the grace.
-        while self.app.shells.running_pipelines() > 0 && Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        let left = self.app.shells.running_pipelines();
-        if left > 0 {
-            tracing::warn!(
-                pipelines = left,
-                "pipelines still running after the grace period"
-            );
-        }
         reaper.abort();
+    }
+
+    /// Starts serving one accepted connection (TLS handshake first when configured).
+    async fn serve_accepted(
+        &self,
+        accepted: std::io::Result<(tokio::net::TcpStream, SocketAddr)>,
+        graceful: &hyper_util::server::graceful::GracefulShutdown,
+    ) {
+        let (stream, peer) = match accepted {
+            Ok(pair) => pair,
+            Err(e) => {
+                tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                return;
+            }
+        };
+        // Request/response traffic of small envelopes: without this, Nagle's
+        // algorithm and delayed ACKs add tens of milliseconds per exchange.
+        let _ = stream.set_nodelay(true);
+        let app = self.app.clone();
+        let watcher = graceful.watcher();
+        match self.tls.clone() {
+            None => {
+                tokio::spawn(serve_connection(app, peer, stream, false, watcher));
+            }
+            Some(acceptor) => {
+                tokio::spawn(async move {
+                    let handshake =
+                        tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream));
+                    match handshake.await {
+                        Ok(Ok(tls)) => serve_connection(app, peer, tls, true, watcher).await,
+                        Ok(Err(e)) => {
+                            tracing::debug!(%peer, error = %e, "TLS handshake failed");
+                        }
+                        Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
+                    }
+                });
+            }
+        }
     }
 }
 

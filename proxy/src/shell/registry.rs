@@ -23,6 +23,7 @@ pub struct ShellRegistry {
     max_total: usize,
     idle_timeout: Duration,
     shutting_down: AtomicBool,
+    closing: AtomicBool,
 }
 
 impl ShellRegistry {
@@ -33,6 +34,7 @@ impl ShellRegistry {
             max_total,
             idle_timeout,
             shutting_down: AtomicBool::new(false),
+            closing: AtomicBool::new(false),
         }
     }
 
@@ -105,6 +107,22 @@ impl ShellRegistry {
             .sum()
     }
 
+    /// Pipelines still running, or finished with output their client has not received yet,
+    /// across all shells: a graceful shutdown serves their clients until this is zero.
+    pub fn undelivered_pipelines(&self) -> usize {
+        let shells: Vec<Arc<Shell>> = self.map().values().cloned().collect();
+        shells
+            .iter()
+            .map(|s| {
+                s.lock()
+                    .pipelines
+                    .values()
+                    .filter(|p| (!p.finished && p.task.is_some()) || !p.out.is_empty())
+                    .count()
+            })
+            .sum()
+    }
+
     pub fn count(&self) -> usize {
         self.map().len()
     }
@@ -126,17 +144,29 @@ impl ShellRegistry {
         removed.len()
     }
 
-    /// Refuses new shells and releases every parked Receive.
+    /// Refuses new shells. Existing shells keep working, so that their running pipelines
+    /// can finish and be received (see [`Self::close`]).
     pub fn shutdown(&self) {
         self.shutting_down.store(true, Ordering::SeqCst);
+    }
+
+    pub fn is_shutting_down(&self) -> bool {
+        self.shutting_down.load(Ordering::SeqCst)
+    }
+
+    /// The last step of a shutdown: releases every parked Receive (answered as timed out)
+    /// and keeps new ones from waiting, so connections can close.
+    pub fn close(&self) {
+        self.shutdown();
+        self.closing.store(true, Ordering::SeqCst);
         let shells: Vec<Arc<Shell>> = self.map().values().cloned().collect();
         for s in shells {
             s.changed.notify_waiters();
         }
     }
 
-    pub fn is_shutting_down(&self) -> bool {
-        self.shutting_down.load(Ordering::SeqCst)
+    pub fn is_closing(&self) -> bool {
+        self.closing.load(Ordering::SeqCst)
     }
 }
 
