@@ -704,9 +704,8 @@ impl HeldUpstream {
                     if release_rx.recv().is_err() {
                         break;
                     }
-                    format!(
-                        r#"{{"@adminapi.warnings":[],"value":[{{"Identity":"held.example","Name":"held.example","DomainName":"held.example","DomainType":"Authoritative"}}]}}"#
-                    )
+                    r#"{"@adminapi.warnings":[],"value":[{"Identity":"held.example","Name":"held.example","DomainName":"held.example","DomainType":"Authoritative"}]}"#
+                        .to_owned()
                 } else {
                     String::new()
                 };
