@@ -1,4 +1,6 @@
 //! Development aid: how many pest calls a parse takes (binary search on the call limit).
+//! Exact for one-line snippets; for a multi-line file it is the calls of its costliest
+//! piece, because a parse over the limit is retried in pieces (see `parser::parse_in_pieces`).
 use std::num::NonZeroUsize;
 fn calls(text: &str) -> usize {
     let (mut lo, mut hi) = (1usize, 1usize << 32);
@@ -6,7 +8,11 @@ fn calls(text: &str) -> usize {
         let mid = (lo + hi) / 2;
         pest::set_call_limit(NonZeroUsize::new(mid));
         let p = exomig_grammar::parse(text);
-        if p.errors.iter().any(|e| e.message.contains("gave up")) {
+        if p
+            .errors
+            .iter()
+            .any(|e| e.message.contains("gave up") || e.message.contains("work limit"))
+        {
             lo = mid + 1
         } else {
             hi = mid
