@@ -236,21 +236,20 @@ fn build_tree(src: &str, pairs: Pairs<'_, Rule>) -> Parse {
     let mut builder = Builder {
         src,
         errors: Vec::new(),
+        saw_missing: false,
     };
     let mut children = Vec::new();
-    builder.build_all(pairs, &mut children);
+    let mut cursor = 0;
     // `script` itself is spliced; its children become the root's.
-    let mut root = SyntaxNode {
+    builder.build_all(pairs, &mut children, &mut cursor);
+    builder.gap_to(&mut children, &mut cursor, src.len());
+    let root = SyntaxNode {
         kind: SyntaxKind::Script,
         span: 0..src.len(),
-        children: Vec::new(),
+        children,
     };
-    root.children = fill_gaps(src, 0..src.len(), children, SyntaxKind::Unknown);
-    report_missing(src, &root, &mut builder.errors);
-    for t in root.tokens() {
-        if t.kind == SyntaxKind::Comment {
-            builder.check_token(t.kind, &t.span);
-        }
+    if builder.saw_missing {
+        report_missing(src, &root, &mut builder.errors);
     }
     builder.errors.sort_by_key(|e| (e.span.start, e.span.end));
     Parse {
@@ -504,22 +503,46 @@ fn shape(rule: Rule) -> Shape {
     }
 }
 
+/// Builds the tree in one pass over the pairs. `cursor` is the end of what the current
+/// children list covers: bytes between it and the next pair are the silent trivia (or a grammar
+/// gap) and become tokens right there, so no node's children are copied to fill gaps later.
 struct Builder<'s> {
     src: &'s str,
     errors: Vec<SyntaxError>,
+    /// Whether a `Missing` token was built; if not, `report_missing` has nothing to find.
+    saw_missing: bool,
 }
 
 impl Builder<'_> {
-    fn build_all(&mut self, pairs: Pairs<'_, Rule>, out: &mut Vec<SyntaxElement>) {
+    fn build_all(
+        &mut self,
+        pairs: Pairs<'_, Rule>,
+        out: &mut Vec<SyntaxElement>,
+        cursor: &mut usize,
+    ) {
         for pair in pairs {
-            self.build(pair, out);
+            self.build(pair, out, cursor);
         }
     }
 
-    fn build(&mut self, pair: Pair<'_, Rule>, out: &mut Vec<SyntaxElement>) {
+    /// Claims the bytes from `cursor` to `to` as trivia tokens (or `Unknown` if the grammar
+    /// left a gap), so the tree stays lossless.
+    fn gap_to(&mut self, out: &mut Vec<SyntaxElement>, cursor: &mut usize, to: usize) {
+        if to > *cursor {
+            push_gap(self.src, *cursor..to, out, &mut self.errors);
+            *cursor = to;
+        }
+    }
+
+    fn build(&mut self, pair: Pair<'_, Rule>, out: &mut Vec<SyntaxElement>, cursor: &mut usize) {
         let span = pair.as_span().start()..pair.as_span().end();
         let rule = pair.as_rule();
-        match shape(rule) {
+        let shape = shape(rule);
+        if !matches!(shape, Shape::Ignore | Shape::Splice) {
+            self.gap_to(out, cursor, span.start);
+            *cursor = (*cursor).max(span.end);
+        }
+        match shape {
             Shape::Ignore => {}
             Shape::Token(kind) => {
                 self.check_token(kind, &span);
@@ -532,13 +555,18 @@ impl Builder<'_> {
                     .is_some();
                 out.push(token(kind, span.clone()));
                 if missing {
+                    self.saw_missing = true;
                     self.error(span.clone(), "missing closing quote");
                     out.push(token(SyntaxKind::Missing, span.end..span.end));
                 }
             }
             // Reported by `report_missing`, which knows the opener.
-            Shape::Missing => out.push(token(SyntaxKind::Missing, span)),
+            Shape::Missing => {
+                self.saw_missing = true;
+                out.push(token(SyntaxKind::Missing, span));
+            }
             Shape::MissingWith(message) => {
+                self.saw_missing = true;
                 self.error(span.clone(), message);
                 out.push(token(SyntaxKind::Missing, span));
             }
@@ -550,14 +578,29 @@ impl Builder<'_> {
                     children: vec![token(SyntaxKind::ErrorText, span)],
                 }));
             }
-            Shape::Splice => self.build_all(pair.into_inner(), out),
+            Shape::Splice => self.build_all(pair.into_inner(), out, cursor),
             Shape::Node(kind) | Shape::NodeUnlessSingle(kind) => {
-                let unless_single = matches!(shape(rule), Shape::NodeUnlessSingle(_));
-                let mut children = Vec::new();
-                self.build_all(pair.into_inner(), &mut children);
-                let children = fill_gaps(self.src, span.clone(), children, SyntaxKind::Unknown);
-                let (leading, mut inner, trailing) = split_edge_trivia(children);
-                out.extend(leading);
+                let unless_single = matches!(shape, Shape::NodeUnlessSingle(_));
+                let mut inner = Vec::new();
+                let mut inner_cursor = span.start;
+                self.build_all(pair.into_inner(), &mut inner, &mut inner_cursor);
+                self.gap_to(&mut inner, &mut inner_cursor, span.end);
+                // Trivia at either edge moves out to the parent, so the node starts and ends at
+                // code: leading trivia goes to `out` now, trailing trivia goes to `out` too and
+                // the node is inserted before it.
+                let lead = inner.iter().take_while(|c| c.is_trivia()).count();
+                let trail = inner[lead..]
+                    .iter()
+                    .rev()
+                    .take_while(|c| c.is_trivia())
+                    .count();
+                if lead > 0 {
+                    out.extend(inner.drain(..lead));
+                }
+                let at = out.len();
+                if trail > 0 {
+                    out.extend(inner.drain(inner.len() - trail..));
+                }
                 // A zero-width `Missing` after a lone operand (an unterminated string) does not
                 // make a wrapper node.
                 let significant = inner
@@ -565,11 +608,14 @@ impl Builder<'_> {
                     .filter(|c| !c.is_trivia() && c.kind() != SyntaxKind::Missing)
                     .count();
                 if unless_single && significant <= 1 {
-                    out.append(&mut inner);
+                    if trail > 0 {
+                        out.splice(at..at, inner);
+                    } else {
+                        out.append(&mut inner);
+                    }
                 } else if let Some(element) = self.shape_node(rule, kind, inner) {
-                    out.push(element);
+                    out.insert(at, element);
                 }
-                out.extend(trailing);
             }
         }
     }
@@ -607,21 +653,17 @@ impl Builder<'_> {
         }
     }
 
+    /// Token-level errors (block comments are checked in `push_gap`, where they are made).
     fn check_token(&mut self, kind: SyntaxKind, span: &Range<usize>) {
+        if kind != SyntaxKind::Variable {
+            return;
+        }
         let text = self.src.get(span.clone()).unwrap_or("");
-        match kind {
-            SyntaxKind::Comment
-                if text.starts_with("<#") && (text.len() < 4 || !text.ends_with("#>")) =>
-            {
-                self.error(span.clone(), "missing `#>` at the end of a block comment");
-            }
-            SyntaxKind::Variable if text.starts_with("${") && !text.ends_with('}') => {
-                self.error(
-                    span.clone(),
-                    "missing closing `}` of a `${…}` variable name",
-                );
-            }
-            _ => {}
+        if text.starts_with("${") && !text.ends_with('}') {
+            self.error(
+                span.clone(),
+                "missing closing `}` of a `${…}` variable name",
+            );
         }
     }
 
@@ -648,33 +690,15 @@ pub(crate) fn make_node(kind: SyntaxKind, children: Vec<SyntaxElement>) -> Optio
     }))
 }
 
-/// Claims bytes inside `span` not covered by any child, so the tree stays lossless even where
-/// the grammar matched a literal without a token rule.
-fn fill_gaps(
+/// Turns the bytes of a gap between pairs into tokens. Gaps are the silent trivia rule's bytes:
+/// whitespace runs (with backtick line continuations) and comments; anything else is a grammar
+/// bug, kept as `Unknown`. An unterminated block comment is reported here, where it is made.
+fn push_gap(
     src: &str,
     span: Range<usize>,
-    children: Vec<SyntaxElement>,
-    gap_kind: SyntaxKind,
-) -> Vec<SyntaxElement> {
-    let mut out = Vec::with_capacity(children.len());
-    let mut cursor = span.start;
-    for child in children {
-        let child_span = child.span();
-        if child_span.start > cursor {
-            push_gap(src, cursor..child_span.start, gap_kind, &mut out);
-        }
-        cursor = cursor.max(child_span.end);
-        out.push(child);
-    }
-    if span.end > cursor {
-        push_gap(src, cursor..span.end, gap_kind, &mut out);
-    }
-    out
-}
-
-fn push_gap(src: &str, span: Range<usize>, gap_kind: SyntaxKind, out: &mut Vec<SyntaxElement>) {
-    // Gaps are the silent trivia rule's bytes: whitespace runs (with backtick line
-    // continuations) and comments. Anything else is a grammar bug, kept as `gap_kind`.
+    out: &mut Vec<SyntaxElement>,
+    errors: &mut Vec<SyntaxError>,
+) {
     let text = src.get(span.clone()).unwrap_or("");
     let bytes = text.as_bytes();
     let mut i = 0;
@@ -690,6 +714,13 @@ fn push_gap(src: &str, span: Range<usize>, gap_kind: SyntaxKind, out: &mut Vec<S
                 Some(end) => i + 2 + end + 2,
                 None => bytes.len(),
             };
+            let comment = &text[start..i];
+            if comment.len() < 4 || !comment.ends_with("#>") {
+                errors.push(SyntaxError {
+                    span: span.start + start..span.start + i,
+                    message: "missing `#>` at the end of a block comment".to_owned(),
+                });
+            }
             SyntaxKind::Comment
         } else {
             let ws_len = whitespace_len(&text[i..]);
@@ -705,7 +736,7 @@ fn push_gap(src: &str, span: Range<usize>, gap_kind: SyntaxKind, out: &mut Vec<S
                 {
                     i += text[i..].chars().next().map_or(1, char::len_utf8);
                 }
-                gap_kind
+                SyntaxKind::Unknown
             }
         };
         out.push(token(kind, span.start + start..span.start + i));
@@ -740,20 +771,6 @@ fn whitespace_len(text: &str) -> usize {
         }
     }
     len
-}
-
-/// Moves trivia at both edges out of a node, so the node starts and ends at code.
-fn split_edge_trivia(
-    mut children: Vec<SyntaxElement>,
-) -> (Vec<SyntaxElement>, Vec<SyntaxElement>, Vec<SyntaxElement>) {
-    let lead = children.iter().take_while(|c| c.is_trivia()).count();
-    if lead == children.len() {
-        return (children, Vec::new(), Vec::new());
-    }
-    let trail = children.iter().rev().take_while(|c| c.is_trivia()).count();
-    let trailing = children.split_off(children.len() - trail);
-    let inner = children.split_off(lead);
-    (children, inner, trailing)
 }
 
 /// `primary op1 op2 …` → `((primary op1) op2)`: each postfix node wraps what precedes it.
