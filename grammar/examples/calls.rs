@@ -8,8 +8,7 @@ fn calls(text: &str) -> usize {
         let mid = (lo + hi) / 2;
         pest::set_call_limit(NonZeroUsize::new(mid));
         let p = exomig_grammar::parse(text);
-        if p
-            .errors
+        if p.errors
             .iter()
             .any(|e| e.message.contains("gave up") || e.message.contains("work limit"))
         {
