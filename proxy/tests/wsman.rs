@@ -26,7 +26,7 @@ fn decode_all(replies: &[&Reply]) -> Vec<Message> {
 
 #[tokio::test]
 async fn requests_without_valid_credentials_get_401_basic() {
-    let stack = Stack::start(EmulatorConfig::for_tests(), |_| {}).await;
+    let stack = Stack::start_default().await;
     let http = reqwest::Client::new();
     let none = http
         .post(&stack.proxy_url)
@@ -145,7 +145,7 @@ fn read_response(s: &mut std::net::TcpStream) -> String {
 
 #[tokio::test]
 async fn pool_opens_and_a_cmdlet_runs_over_raw_wsman() {
-    let stack = Stack::start(EmulatorConfig::for_tests(), |_| {}).await;
+    let stack = Stack::start_default().await;
     let mut c = stack.client();
     let (shell, created) = c.create_pool().await;
     assert_eq!(created.status, 200, "{}", created.body);
@@ -265,7 +265,7 @@ async fn pool_opens_and_a_cmdlet_runs_over_raw_wsman() {
 
 #[tokio::test]
 async fn an_idle_pool_receive_times_out_with_the_wsman_fault() {
-    let stack = Stack::start(EmulatorConfig::for_tests(), |_| {}).await;
+    let stack = Stack::start_default().await;
     let mut c = stack.client();
     let (shell, _) = c.create_pool().await;
     let first = c.receive(&shell, None, 20).await;
@@ -278,7 +278,7 @@ async fn an_idle_pool_receive_times_out_with_the_wsman_fault() {
 
 #[tokio::test]
 async fn another_users_shell_is_invisible() {
-    let stack = Stack::start(EmulatorConfig::for_tests(), |_| {}).await;
+    let stack = Stack::start_default().await;
     let mut owner = stack.client();
     let (shell, _) = owner.create_pool().await;
     let token_url = format!("{}?BasicAuthToOAuthConversion=true", stack.proxy_url);
@@ -302,7 +302,7 @@ async fn another_users_shell_is_invisible() {
 
 #[tokio::test]
 async fn ctrl_c_stops_a_pipeline_waiting_for_input() {
-    let stack = Stack::start(EmulatorConfig::for_tests(), |_| {}).await;
+    let stack = Stack::start_default().await;
     let mut c = stack.client();
     let (shell, _) = c.create_pool().await;
     c.receive(&shell, None, 5).await;
@@ -320,7 +320,7 @@ async fn ctrl_c_stops_a_pipeline_waiting_for_input() {
 
 #[tokio::test]
 async fn pipeline_input_then_end_of_input_runs_the_command() {
-    let stack = Stack::start(EmulatorConfig::for_tests(), |_| {}).await;
+    let stack = Stack::start_default().await;
     let mut c = stack.client();
     let (shell, _) = c.create_pool().await;
     c.receive(&shell, None, 5).await;
@@ -400,7 +400,7 @@ async fn large_output_fits_the_client_envelope_and_reassembles() {
 
 #[tokio::test]
 async fn a_parked_receive_does_not_block_other_requests_and_delete_releases_it() {
-    let stack = Stack::start(EmulatorConfig::for_tests(), |_| {}).await;
+    let stack = Stack::start_default().await;
     let mut c = stack.client();
     let (shell, _) = c.create_pool().await;
     c.receive(&shell, None, 5).await;
@@ -453,7 +453,7 @@ async fn shell_quota_fault_and_unknown_actions() {
 #[tokio::test]
 async fn data_split_between_create_command_and_send_like_windows() {
     use base64::Engine as _;
-    let stack = Stack::start(EmulatorConfig::for_tests(), |_| {}).await;
+    let stack = Stack::start_default().await;
     let mut c = stack.client();
     let pool = Uuid::new_v4();
     let shell = pool.hyphenated().to_string().to_uppercase();
@@ -474,11 +474,7 @@ async fn data_split_between_create_command_and_send_like_windows() {
     all.extend(&init);
     let cut = cap.len() + 30;
     let b64 = |d: &[u8]| base64::engine::general_purpose::STANDARD.encode(d);
-    let create = format!(
-        "<rsp:Shell ShellId=\"{shell}\"><rsp:InputStreams>stdin pr</rsp:InputStreams><rsp:OutputStreams>stdout</rsp:OutputStreams>\
-         <creationXml xmlns=\"http://schemas.microsoft.com/powershell\">{}</creationXml></rsp:Shell>",
-        b64(&all[..cut])
-    );
+    let create = shell_body(&shell, &all[..cut]);
     assert_eq!(c.op(ACTION_CREATE, None, &create).await.status, 200);
     let send = format!(
         "<rsp:Send><rsp:Stream Name=\"stdin\">{}</rsp:Stream></rsp:Send>",
@@ -524,7 +520,7 @@ async fn data_split_between_create_command_and_send_like_windows() {
 async fn xpress_compression_framing() {
     use base64::Engine as _;
     use exomig_codec::compression;
-    let stack = Stack::start(EmulatorConfig::for_tests(), |_| {}).await;
+    let stack = Stack::start_default().await;
     let mut c = stack.client();
     c.extra_headers =
         "<rsp:CompressionType s:mustUnderstand=\"true\">xpress</rsp:CompressionType>".into();
@@ -578,7 +574,7 @@ async fn xpress_compression_framing() {
 #[tokio::test]
 async fn malformed_psrp_data_is_a_fault_and_the_shell_survives() {
     use base64::Engine as _;
-    let stack = Stack::start(EmulatorConfig::for_tests(), |_| {}).await;
+    let stack = Stack::start_default().await;
     let mut c = stack.client();
     let (shell, _) = c.create_pool().await;
     c.receive(&shell, None, 5).await;
@@ -614,9 +610,8 @@ async fn malformed_psrp_data_is_a_fault_and_the_shell_survives() {
 
 #[tokio::test]
 async fn an_unsupported_protocol_version_is_refused_at_create() {
-    use base64::Engine as _;
     use exomig_codec::clixml::{to_clixml, PsObject};
-    let stack = Stack::start(EmulatorConfig::for_tests(), |_| {}).await;
+    let stack = Stack::start_default().await;
     let mut c = stack.client();
     let pool = Uuid::new_v4();
     let mut cap = PsObject::default();
@@ -630,11 +625,7 @@ async fn an_unsupported_protocol_version_is_refused_at_create() {
         &to_clixml(&Value::obj(cap)),
     );
     let shell = pool.hyphenated().to_string().to_uppercase();
-    let body = format!(
-        "<rsp:Shell ShellId=\"{shell}\"><rsp:InputStreams>stdin pr</rsp:InputStreams><rsp:OutputStreams>stdout</rsp:OutputStreams>\
-         <creationXml xmlns=\"http://schemas.microsoft.com/powershell\">{}</creationXml></rsp:Shell>",
-        base64::engine::general_purpose::STANDARD.encode(data)
-    );
+    let body = shell_body(&shell, &data);
     let r = c.op(ACTION_CREATE, None, &body).await;
     assert!(r.is_fault_code("2152991685"), "{}", r.body);
     assert!(r.body.contains("PSProtocolVersionError"), "{}", r.body);

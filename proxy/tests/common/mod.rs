@@ -62,6 +62,11 @@ impl Stack {
         }
     }
 
+    /// The emulator's test tenant and the proxy's defaults.
+    pub async fn start_default() -> Self {
+        Self::start(EmulatorConfig::for_tests(), |_| {}).await
+    }
+
     pub async fn stop(mut self) {
         if let Some(tx) = self.stop.take() {
             let _ = tx.send(());
@@ -243,12 +248,9 @@ impl Client {
             &init_runspace_pool(),
         ));
         let shell_id = id.hyphenated().to_string().to_uppercase();
-        let body = format!(
-            "<rsp:Shell ShellId=\"{shell_id}\"><rsp:InputStreams>stdin pr</rsp:InputStreams><rsp:OutputStreams>stdout</rsp:OutputStreams>\
-             <creationXml xmlns=\"http://schemas.microsoft.com/powershell\">{}</creationXml></rsp:Shell>",
-            base64::engine::general_purpose::STANDARD.encode(data)
-        );
-        let reply = self.op(ACTION_CREATE, None, &body).await;
+        let reply = self
+            .op(ACTION_CREATE, None, &shell_body(&shell_id, &data))
+            .await;
         (shell_id, reply)
     }
 
@@ -320,6 +322,15 @@ impl Client {
 
 /// A command name and its (name or positional, value) arguments.
 pub type CommandSpec<'a> = (&'a str, Vec<(Option<&'a str>, Value)>);
+
+/// The `rsp:Shell` body of a Create whose creationXml carries `creation` (PSRP fragments).
+pub fn shell_body(shell_id: &str, creation: &[u8]) -> String {
+    format!(
+        "<rsp:Shell ShellId=\"{shell_id}\"><rsp:InputStreams>stdin pr</rsp:InputStreams><rsp:OutputStreams>stdout</rsp:OutputStreams>\
+         <creationXml xmlns=\"http://schemas.microsoft.com/powershell\">{}</creationXml></rsp:Shell>",
+        base64::engine::general_purpose::STANDARD.encode(creation)
+    )
+}
 
 pub fn pool_id(shell_id: &str) -> Uuid {
     Uuid::parse_str(shell_id).expect("shell id is a GUID")
