@@ -5,30 +5,20 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{MockServer, Recorded, Reply, ScriptedSource};
+use common::{
+    call, fast_config, fixed_ctx, mock_client, MockServer, Recorded, Reply, ScriptedSource,
+};
 use exomig_upstream::rest::TimeoutPolicy;
 use exomig_upstream::{
     Anchor, CallContext, ErrorCategory, ExoClient, ExoClientConfig, ExoError, Parameters,
-    RetryPolicy, TokenCache,
+    TokenCache,
 };
 use serde_json::json;
 use uuid::Uuid;
 
-fn fast_config() -> ExoClientConfig {
-    ExoClientConfig {
-        retry: RetryPolicy {
-            max_retries: 5,
-            base_delay: Duration::from_millis(5),
-            max_delay: Duration::from_millis(200),
-        },
-        ..ExoClientConfig::default()
-    }
-}
-
+/// The shared client helper under the name the tests read best with.
 fn client(server: &MockServer) -> ExoClient {
-    ExoClient::new(&server.url(), Arc::new(TokenCache::default()))
-        .expect("client")
-        .with_config(fast_config())
+    mock_client(server)
 }
 
 fn ctx(source: Arc<ScriptedSource>) -> CallContext {
@@ -94,7 +84,7 @@ async fn sends_the_module_headers_and_body() {
 
 #[tokio::test]
 async fn delegated_anchor_and_default_page_size() {
-    let server = MockServer::start(|_, _| Reply::page(vec![], None, &[])).await;
+    let server = MockServer::start(|_, _| Reply::empty_page()).await;
     let context = ctx(Arc::new(ScriptedSource::fixed("tok")))
         .with_anchor(Anchor::Upn("admin@contoso.com".into()));
     client(&server)
@@ -268,48 +258,19 @@ async fn persistent_throttling_gives_up_after_the_last_retry() {
 
 #[tokio::test]
 async fn writes_are_retried_on_503_but_not_on_504_or_transient_exceptions() {
-    let once_503 = MockServer::start(|_, i| {
-        if i == 0 {
-            Reply::text(503, "Service Unavailable")
-        } else {
-            Reply::page(vec![], None, &[])
-        }
-    })
-    .await;
-    client(&once_503)
-        .invoke(
-            &ctx(Arc::new(ScriptedSource::fixed("t"))),
-            "New-MailContact",
-            &Parameters::new(),
-        )
+    let once_503 = MockServer::failing_first(1, || Reply::text(503, "Service Unavailable")).await;
+    call(&once_503, "New-MailContact")
         .await
         .expect("503 retried");
     assert_eq!(once_503.count(), 2);
 
-    let gateway = MockServer::start(|_, i| {
-        if i == 0 {
-            Reply::text(504, "Gateway Timeout")
-        } else {
-            Reply::page(vec![], None, &[])
-        }
-    })
-    .await;
-    let err = client(&gateway)
-        .invoke(
-            &ctx(Arc::new(ScriptedSource::fixed("t"))),
-            "Set-Mailbox",
-            &Parameters::new(),
-        )
+    let gateway = MockServer::failing_first(1, || Reply::text(504, "Gateway Timeout")).await;
+    let err = call(&gateway, "Set-Mailbox")
         .await
         .expect_err("504 not retried for a write");
     assert_eq!(err.cmdlet_error().map(|e| e.status), Some(504));
     assert_eq!(gateway.count(), 1);
-    client(&gateway)
-        .invoke(
-            &ctx(Arc::new(ScriptedSource::fixed("t"))),
-            "Get-Mailbox",
-            &Parameters::new(),
-        )
+    call(&gateway, "Get-Mailbox")
         .await
         .expect("504 retried for a read");
 
@@ -322,25 +283,15 @@ async fn writes_are_retried_on_503_but_not_on_504_or_transient_exceptions() {
                 "try later",
             )
         } else {
-            Reply::page(vec![], None, &[])
+            Reply::empty_page()
         }
     })
     .await;
-    client(&transient)
-        .invoke(
-            &ctx(Arc::new(ScriptedSource::fixed("t"))),
-            "Get-Recipient",
-            &Parameters::new(),
-        )
+    call(&transient, "Get-Recipient")
         .await
         .expect("read retried");
     assert_eq!(transient.count(), 2);
-    let err = client(&transient)
-        .invoke(
-            &ctx(Arc::new(ScriptedSource::fixed("t"))),
-            "Remove-MailContact",
-            &Parameters::new(),
-        )
+    let err = call(&transient, "Remove-MailContact")
         .await
         .expect_err("write not retried");
     assert_eq!(
@@ -363,7 +314,7 @@ async fn not_found_becomes_a_powershell_shaped_error_without_retry() {
     .await;
     let err = client(&server)
         .invoke(
-            &ctx(Arc::new(ScriptedSource::fixed("t"))),
+            &fixed_ctx("t"),
             "Get-Mailbox",
             &Parameters::new().with("Identity", "ghost"),
         )
@@ -388,14 +339,7 @@ async fn non_terminating_errors_and_confirmation_messages_are_returned() {
         }))
     })
     .await;
-    let result = client(&server)
-        .invoke(
-            &ctx(Arc::new(ScriptedSource::fixed("t"))),
-            "Set-Mailbox",
-            &Parameters::new(),
-        )
-        .await
-        .expect("200");
+    let result = call(&server, "Set-Mailbox").await.expect("200");
     assert_eq!(result.objects.len(), 1);
     assert_eq!(result.errors.len(), 2);
     assert_eq!(result.errors[0].message, "partial failure");
@@ -528,7 +472,7 @@ async fn redirects_keep_the_method_body_and_authorization() {
 async fn the_per_cmdlet_timeout_applies() {
     let server = MockServer::start(|_, _| {
         std::thread::sleep(Duration::from_millis(700));
-        Reply::page(vec![], None, &[])
+        Reply::empty_page()
     })
     .await;
     let config = ExoClientConfig {
@@ -544,7 +488,7 @@ async fn the_per_cmdlet_timeout_applies() {
     let client = client(&server).with_config(config);
     let err = client
         .invoke(
-            &ctx(Arc::new(ScriptedSource::fixed("t"))),
+            &fixed_ctx("t"),
             "get-distributiongroupmember",
             &Parameters::new(),
         )
@@ -668,17 +612,13 @@ async fn stats_count_requests_retries_and_throttling() {
     let server = MockServer::start(|_, i| match i {
         0 => Reply::exo_error(429, "", "ThrottlingException", "wait").header("Retry-After", "0"),
         1 => Reply::text(503, "busy"),
-        _ => Reply::page(vec![], None, &[]),
+        _ => Reply::empty_page(),
     })
     .await;
     let client = client(&server);
     let clone = client.clone();
     clone
-        .invoke(
-            &ctx(Arc::new(ScriptedSource::fixed("t"))),
-            "Get-Mailbox",
-            &Parameters::new(),
-        )
+        .invoke(&fixed_ctx("t"), "Get-Mailbox", &Parameters::new())
         .await
         .expect("ok");
     let stats = client.stats();
@@ -695,11 +635,7 @@ async fn oversized_responses_are_refused() {
     };
     let err = client(&server)
         .with_config(config)
-        .invoke(
-            &ctx(Arc::new(ScriptedSource::fixed("t"))),
-            "Get-Mailbox",
-            &Parameters::new(),
-        )
+        .invoke(&fixed_ctx("t"), "Get-Mailbox", &Parameters::new())
         .await
         .expect_err("too large");
     assert!(
@@ -731,7 +667,7 @@ fn anchor_header_values() {
 
 #[tokio::test]
 async fn bypassed_anchoring_sends_no_anchor_header() {
-    let server = MockServer::start(|_, _| Reply::page(vec![], None, &[])).await;
+    let server = MockServer::start(|_, _| Reply::empty_page()).await;
     let context = ctx(Arc::new(ScriptedSource::fixed("t"))).with_anchor(Anchor::None);
     client(&server)
         .invoke(&context, "Get-User", &Parameters::new())

@@ -128,6 +128,11 @@ impl Reply {
         )
     }
 
+    /// An InvokeCommand success page without objects or warnings.
+    pub fn empty_page() -> Self {
+        Self::page(Vec::new(), None, &[])
+    }
+
     /// An InvokeCommand success page.
     pub fn page(
         values: Vec<serde_json::Value>,
@@ -241,6 +246,21 @@ impl MockServer {
             requests,
             task,
         }
+    }
+
+    /// Answers the first `n` requests with `failure()`, every later one with an empty page.
+    pub async fn failing_first(
+        n: usize,
+        failure: impl Fn() -> Reply + Send + Sync + 'static,
+    ) -> Self {
+        Self::start(move |_, i| {
+            if i < n {
+                failure()
+            } else {
+                Reply::empty_page()
+            }
+        })
+        .await
     }
 
     pub fn url(&self) -> String {
@@ -362,4 +382,44 @@ pub fn outage() -> exomig_upstream::TokenError {
         error: "temporarily_unavailable".into(),
         description: "AADSTS90033: A transient error has occurred.".into(),
     }
+}
+
+/// Retries as the module does (count), with millisecond waits so tests stay fast.
+pub fn fast_config() -> exomig_upstream::ExoClientConfig {
+    exomig_upstream::ExoClientConfig {
+        retry: exomig_upstream::RetryPolicy {
+            max_retries: 5,
+            base_delay: std::time::Duration::from_millis(5),
+            max_delay: std::time::Duration::from_millis(200),
+        },
+        ..exomig_upstream::ExoClientConfig::default()
+    }
+}
+
+/// A client for `server` with [`fast_config`] and an empty token cache.
+pub fn mock_client(server: &MockServer) -> exomig_upstream::ExoClient {
+    exomig_upstream::ExoClient::new(
+        &server.url(),
+        std::sync::Arc::new(exomig_upstream::TokenCache::default()),
+    )
+    .expect("client")
+    .with_config(fast_config())
+}
+
+/// A call context for the test tenant whose token source always answers `token`.
+pub fn fixed_ctx(token: &str) -> exomig_upstream::CallContext {
+    exomig_upstream::CallContext::new(
+        "contoso.onmicrosoft.com",
+        std::sync::Arc::new(ScriptedSource::fixed(token)),
+    )
+}
+
+/// `cmdlet` without parameters through a fresh [`mock_client`] for `server`.
+pub async fn call(
+    server: &MockServer,
+    cmdlet: &str,
+) -> Result<exomig_upstream::CmdletResult, exomig_upstream::ExoError> {
+    mock_client(server)
+        .invoke(&fixed_ctx("t"), cmdlet, &exomig_upstream::Parameters::new())
+        .await
 }
