@@ -5,46 +5,21 @@
 //! over raw sockets so each assertion sees exactly what went over the wire.
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Output, Stdio};
+use std::time::Duration;
 
 use base64::Engine as _;
+
+mod support;
+use support::{exomig, free_port, listening_addr, Proc};
 
 const TENANT: &str = "contoso.onmicrosoft.com";
 const APP_CLIENT_ID: &str = "3f1d2c4b-5a69-4e7f-8a9b-0c1d2e3f4a5b";
 const APP_SECRET: &str = "ops-app-secret-0f3c9a";
 const LOCAL_USER: &str = "opsadmin";
 const LOCAL_PASSWORD: &str = "L0cal-Passw0rd-7d2e";
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn free_port() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
-    l.local_addr().expect("local addr").port()
-}
-
-fn exomig() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_exomig"));
-    // The fixed development key: generating an RSA key is slow in debug builds.
-    c.env(
-        "EXOMIG_EMULATOR_SIGNING_KEY",
-        repo().join("proxy/emulator/src/dev-signing-key.pem"),
-    );
-    // The proxy reads (and warns about unknown) `EXOMIG_*` variables; the test harness's own
-    // (`EXOMIG_PYTHON`, `EXOMIG_CHROMIUM` from ./test.sh) and a developer's must not leak in.
-    for (var, _) in std::env::vars_os() {
-        let name = var.to_string_lossy();
-        if name.starts_with("EXOMIG_") && name != "EXOMIG_EMULATOR_SIGNING_KEY" {
-            c.env_remove(&var);
-        }
-    }
-    c.env_remove("RUST_LOG");
-    c
-}
 
 fn check_config(args: &[&str], envs: &[(&str, &str)]) -> Output {
     exomig()
@@ -61,88 +36,6 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// A child process killed when dropped; stdout lines are collected by a thread, stderr goes
-/// to a file (a pipe nobody reads could stall the child).
-struct Proc {
-    child: Child,
-    stdout: std::sync::mpsc::Receiver<String>,
-    log: PathBuf,
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Proc {
-    fn spawn(mut command: Command, log: PathBuf) -> Self {
-        let stderr = std::fs::File::create(&log).expect("log file");
-        let mut child = command
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(stderr)
-            .spawn()
-            .expect("exomig starts");
-        let out = child.stdout.take().expect("stdout");
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(out).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Self {
-            child,
-            stdout: rx,
-            log,
-        }
-    }
-
-    /// The next stdout line, within a bound.
-    fn line(&self) -> String {
-        self.stdout
-            .recv_timeout(Duration::from_secs(60))
-            .unwrap_or_else(|_| panic!("no stdout line; stderr:\n{}", self.log_text()))
-    }
-
-    fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    fn terminate(&mut self) -> Option<std::process::ExitStatus> {
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.child.id().to_string())
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < deadline {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return Some(status);
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        None
-    }
-}
-
-/// The `host:port` of the first stdout line (`… listening on http://ADDR/…`).
-fn listening_addr(line: &str) -> SocketAddr {
-    let rest = line
-        .split("://")
-        .nth(1)
-        .unwrap_or_else(|| panic!("no URL in {line:?}"));
-    let host = rest
-        .split(|c: char| c == '/' || c.is_whitespace())
-        .next()
-        .unwrap_or(rest);
-    host.parse()
-        .unwrap_or_else(|_| panic!("no address in {line:?}"))
-}
-
 fn emulator(dir: &Path, extra: &[&str]) -> (Proc, SocketAddr) {
     let secret = dir.join("emulator-secret");
     std::fs::write(&secret, format!("{APP_SECRET}\n")).expect("write secret");
@@ -151,7 +44,7 @@ fn emulator(dir: &Path, extra: &[&str]) -> (Proc, SocketAddr) {
         .args(["--client-id", APP_CLIENT_ID, "--client-secret-file"])
         .arg(&secret)
         .args(extra);
-    let p = Proc::spawn(c, dir.join("emulator.log"));
+    let p = Proc::spawn("emulate", c, dir.join("emulator.log"));
     let addr = listening_addr(&p.line());
     (p, addr)
 }
@@ -173,7 +66,7 @@ fn app_proxy(dir: &Path, authority: &str, extra: &[&str], envs: &[(&str, &str)])
         .env("EXOMIG_CLIENT_SECRET", APP_SECRET)
         .envs(envs.iter().copied())
         .args(extra);
-    Proc::spawn(c, dir.join("proxy.log"))
+    Proc::spawn("proxy", c, dir.join("proxy.log"))
 }
 
 /// One HTTP/1.1 exchange on an open connection; returns status, lower-cased headers, body.
@@ -420,7 +313,7 @@ async fn self_signed_tls_is_trusted_through_the_written_certificate() {
         "--upstream",
         "http://127.0.0.1:9",
     ]);
-    let proxy = Proc::spawn(c, dir.path().join("proxy.log"));
+    let proxy = Proc::spawn("proxy", c, dir.path().join("proxy.log"));
     let first = proxy.line();
     assert!(first.contains("https://"), "{first}");
     let addr = listening_addr(&first);

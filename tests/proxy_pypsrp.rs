@@ -4,22 +4,21 @@
 //! Needs `$EXOMIG_PYTHON` (set by ./test.sh) or `.venv/bin/python` with pypsrp installed.
 
 use std::io::Read as _;
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+mod support;
+use support::{exomig, free_port, repo, Proc};
+
 const TENANT: &str = "contoso.onmicrosoft.com";
 const USER: &str = "admin@contoso.onmicrosoft.com";
 const PASSWORD: &str = "Passw0rd!";
 /// Upper bound for one scenario, so a hung client cannot hang the suite.
 const SCENARIO_TIMEOUT: Duration = Duration::from_secs(120);
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn python() -> PathBuf {
     if let Ok(p) = std::env::var("EXOMIG_PYTHON") {
@@ -34,101 +33,11 @@ fn python() -> PathBuf {
     venv
 }
 
-fn free_port() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
-    l.local_addr().expect("local addr").port()
-}
-
-/// A child process killed when dropped; its stderr goes to a file (a pipe nobody reads could
-/// fill up and stall the child).
-struct Proc {
-    child: Child,
-    name: &'static str,
-    log: PathBuf,
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Proc {
-    fn spawn(name: &'static str, args: &[String], log: PathBuf, envs: &[(&str, &str)]) -> Self {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_exomig"));
-        // A fixed development key: generating an RSA key is slow in debug builds.
-        let dev_key = repo().join("proxy/emulator/src/dev-signing-key.pem");
-        if dev_key.exists() {
-            command.env("EXOMIG_EMULATOR_SIGNING_KEY", dev_key);
-        }
-        let stderr = std::fs::File::create(&log).expect("log file");
-        let child = command
-            .args(args)
-            .envs(envs.iter().copied())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(stderr)
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start exomig {name}: {e}"));
-        Self { child, name, log }
-    }
-
-    fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// Waits until `GET /healthz` answers 200, or fails with the child's stderr.
-    fn wait_healthy(&mut self, port: u16) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < deadline {
-            if healthz(port) {
-                return;
-            }
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!(
-                    "exomig {} exited with {status}: {}",
-                    self.name,
-                    self.log_text()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("exomig {} did not become healthy on port {port}", self.name);
-    }
-
-    /// Sends SIGTERM and waits (bounded) for the exit status.
-    fn terminate(&mut self) -> Option<std::process::ExitStatus> {
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.child.id().to_string())
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return Some(status);
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        None
-    }
-}
-
-fn healthz(port: u16) -> bool {
-    use std::io::Write as _;
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let Ok(mut s) = TcpStream::connect_timeout(&addr, Duration::from_millis(200)) else {
-        return false;
-    };
-    let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
-    if s.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-        .is_err()
-    {
-        return false;
-    }
-    let mut buf = String::new();
-    let _ = s.read_to_string(&mut buf);
-    buf.starts_with("HTTP/1.1 200")
+/// `exomig NAME ARGS…` with `envs`, as a [`Proc`] logging to `log`.
+fn spawn(name: &'static str, args: &[String], log: PathBuf, envs: &[(&str, &str)]) -> Proc {
+    let mut command = exomig();
+    command.args(args).envs(envs.iter().copied());
+    Proc::spawn(name, command, log)
 }
 
 /// An emulator and a proxy in front of it.
@@ -158,7 +67,7 @@ impl Stack {
         let secret_file = dir.path().join("secret");
         std::fs::write(&secret_file, format!("{APP_SECRET}\n")).expect("write secret");
         let emulator_port = free_port();
-        let mut emulator = Proc::spawn(
+        let mut emulator = spawn(
             "emulate",
             &[
                 "emulate".into(),
@@ -210,7 +119,7 @@ impl Stack {
             .map(|l| ("RUST_LOG", l))
             .into_iter()
             .collect();
-        let mut proxy = Proc::spawn("proxy", &args, dir.path().join("proxy.log"), &envs);
+        let mut proxy = spawn("proxy", &args, dir.path().join("proxy.log"), &envs);
         proxy.wait_healthy(proxy_port);
         Self {
             emulator_port,
@@ -295,6 +204,16 @@ fn types(obj: &Value) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// Whether a scenario summary (`{"state", "output", "errors"}`) has output objects.
+fn has_output(summary: &Value) -> bool {
+    summary["output"].as_array().is_some_and(|o| !o.is_empty())
+}
+
+/// Whether a scenario summary reported an empty error stream.
+fn no_errors(summary: &Value) -> bool {
+    summary["errors"].as_array().is_some_and(Vec::is_empty)
 }
 
 const COMPLETED: i64 = 4;
@@ -388,10 +307,7 @@ fn set_mailbox_then_get_mailbox() {
     let stack = Stack::start(Options::default());
     let r = stack.scenario("set_then_get");
     assert_eq!(r["set"]["state"], COMPLETED, "{r}");
-    assert!(
-        r["set"]["errors"].as_array().is_some_and(Vec::is_empty),
-        "{r}"
-    );
+    assert!(no_errors(&r["set"]), "{r}");
     assert_eq!(
         r["get"]["output"][0]["props"]["DisplayName"], r["new_name"],
         "{r}"
@@ -425,7 +341,7 @@ fn missing_mailbox_is_a_non_terminating_error_record() {
     );
     assert_eq!(r["silent"]["state"], COMPLETED, "{r}");
     assert!(
-        r["silent"]["errors"].as_array().is_some_and(Vec::is_empty),
+        no_errors(&r["silent"]),
         "-ErrorAction SilentlyContinue: {r}"
     );
 }
@@ -444,12 +360,7 @@ fn scripts_are_refused_and_the_pool_stays_usable() {
         "ParserError: {r}"
     );
     assert_eq!(r["after"]["state"], COMPLETED, "{r}");
-    assert!(
-        r["after"]["output"]
-            .as_array()
-            .is_some_and(|o| !o.is_empty()),
-        "{r}"
-    );
+    assert!(has_output(&r["after"]), "{r}");
 }
 
 #[test]
@@ -503,10 +414,7 @@ fn get_format_data_and_measure_object() {
     );
     assert_eq!(r["measure"]["output"][0]["props"]["Count"], "0", "{r}");
     assert_eq!(r["plain"]["state"], COMPLETED, "{r}");
-    assert!(
-        r["plain"]["output"].as_array().is_some_and(Vec::is_empty),
-        "{r}"
-    );
+    assert!(!has_output(&r["plain"]), "{r}");
 }
 
 #[test]
@@ -535,10 +443,7 @@ fn exchange_cmdlets_pipe_by_identity() {
         types(&out[0])[0].contains("MailboxAcePresentationObject"),
         "{r}"
     );
-    assert!(
-        r["result"]["errors"].as_array().is_some_and(Vec::is_empty),
-        "{r}"
-    );
+    assert!(no_errors(&r["result"]), "{r}");
 }
 
 #[test]
@@ -546,12 +451,7 @@ fn token_pass_through() {
     let stack = Stack::start(Options::default());
     let r = stack.scenario("token_passthrough");
     assert_eq!(r["good"]["state"], COMPLETED, "{r}");
-    assert!(
-        r["good"]["output"]
-            .as_array()
-            .is_some_and(|o| !o.is_empty()),
-        "{r}"
-    );
+    assert!(has_output(&r["good"]), "{r}");
     assert_eq!(
         r["bare"]["state"], COMPLETED,
         "bare token and ;PSVersion suffix: {r}"
@@ -560,10 +460,7 @@ fn token_pass_through() {
         r["bad"]["state"], FAILED,
         "an invalid token must not reach data: {r}"
     );
-    assert!(
-        r["bad"]["output"].as_array().is_some_and(Vec::is_empty),
-        "{r}"
-    );
+    assert!(!has_output(&r["bad"]), "{r}");
 }
 
 #[test]
@@ -582,10 +479,7 @@ fn delegated_org_selects_the_tenant() {
     let stack = Stack::start(Options::default());
     let r = stack.scenario("delegated_org");
     assert_eq!(r["own"]["state"], COMPLETED, "{r}");
-    assert!(
-        r["own"]["output"].as_array().is_some_and(|o| !o.is_empty()),
-        "{r}"
-    );
+    assert!(has_output(&r["own"]), "{r}");
     assert!(
         r["other"]["state"] == FAILED
             || r["other"]["errors"]
@@ -593,10 +487,7 @@ fn delegated_org_selects_the_tenant() {
                 .is_some_and(|e| !e.is_empty()),
         "a foreign tenant must not answer with this tenant's data: {r}"
     );
-    assert!(
-        r["other"]["output"].as_array().is_some_and(Vec::is_empty),
-        "{r}"
-    );
+    assert!(!has_output(&r["other"]), "{r}");
 }
 
 #[test]
@@ -642,12 +533,7 @@ fn app_mode_with_local_users() {
     });
     let r = stack.scenario_as("password_passthrough", "ops", "local-pass");
     assert_eq!(r["good"]["state"], COMPLETED, "{r}");
-    assert!(
-        r["good"]["output"]
-            .as_array()
-            .is_some_and(|o| !o.is_empty()),
-        "{r}"
-    );
+    assert!(has_output(&r["good"]), "{r}");
     assert!(r["wrong_password_error"].is_string(), "{r}");
 }
 
@@ -777,7 +663,7 @@ fn a_pipeline_running_at_sigterm_completes_and_the_proxy_exits_0() {
     .iter()
     .map(|s| (*s).to_owned())
     .collect();
-    let mut proxy = Proc::spawn("proxy", &args, dir.path().join("proxy.log"), &[]);
+    let mut proxy = spawn("proxy", &args, dir.path().join("proxy.log"), &[]);
     proxy.wait_healthy(proxy_port);
     let client = spawn_scenario(
         "held_during_shutdown",
@@ -791,19 +677,8 @@ fn a_pipeline_running_at_sigterm_completes_and_the_proxy_exits_0() {
         .arrived
         .recv_timeout(SCENARIO_TIMEOUT)
         .expect("the cmdlet reaches the upstream");
-    let _ = Command::new("kill")
-        .arg("-TERM")
-        .arg(proxy.child.id().to_string())
-        .status();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !proxy.log_text().contains("shutting down") {
-        assert!(
-            Instant::now() < deadline,
-            "no shutdown logged: {}",
-            proxy.log_text()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    proxy.send_sigterm();
+    proxy.wait_for_log("shutting down");
     // Only now does the upstream answer; the client must still get the output.
     upstream.release.send(()).expect("release the answer");
     let r = finish_scenario("held_during_shutdown", client);
@@ -813,7 +688,9 @@ fn a_pipeline_running_at_sigterm_completes_and_the_proxy_exits_0() {
         "the client received the pipeline's output: {r}"
     );
     // Then the process exits 0, before the drain deadline (60 s grace).
-    let status = proxy.terminate().expect("exits within the grace period");
+    let status = proxy
+        .wait_exit(Duration::from_secs(60))
+        .expect("exits within the grace period");
     assert_eq!(status.code(), Some(0), "{}", proxy.log_text());
     let log = proxy.log_text();
     assert!(
