@@ -34,7 +34,7 @@ async fn sends_the_module_headers_and_body() {
     let server =
         MockServer::start(|_, _| Reply::page(vec![mailbox(1)], None, &["a warning"])).await;
     let connection_id = Uuid::new_v4();
-    let context = ctx(Arc::new(ScriptedSource::fixed("tok")))
+    let context = fixed_ctx("tok")
         .with_anchor(Anchor::App {
             tenant: "tenant-guid".into(),
         })
@@ -85,8 +85,7 @@ async fn sends_the_module_headers_and_body() {
 #[tokio::test]
 async fn delegated_anchor_and_default_page_size() {
     let server = MockServer::start(|_, _| Reply::empty_page()).await;
-    let context = ctx(Arc::new(ScriptedSource::fixed("tok")))
-        .with_anchor(Anchor::Upn("admin@contoso.com".into()));
+    let context = fixed_ctx("tok").with_anchor(Anchor::Upn("admin@contoso.com".into()));
     client(&server)
         .invoke(&context, "Get-AcceptedDomain", &Parameters::new())
         .await
@@ -129,7 +128,7 @@ async fn follows_next_links_with_the_same_body_and_request_id() {
     let server = MockServer::start(move |r, i| paged(*cell.get().expect("port set"))(r, i)).await;
     port_cell.set(server.addr.port()).expect("set once");
 
-    let context = ctx(Arc::new(ScriptedSource::fixed("tok")));
+    let context = fixed_ctx("tok");
     let params = Parameters::new().with("ResultSize", "Unlimited");
     let result = client(&server)
         .invoke(&context, "Get-Mailbox", &params)
@@ -170,7 +169,7 @@ async fn refuses_next_links_to_other_hosts() {
     .await;
     let err = client(&server)
         .invoke(
-            &ctx(Arc::new(ScriptedSource::fixed("tok"))),
+            &fixed_ctx("tok"),
             "Get-Mailbox",
             &Parameters::new().with("ResultSize", "Unlimited"),
         )
@@ -197,7 +196,7 @@ async fn retries_429_honouring_fractional_retry_after() {
     let started = std::time::Instant::now();
     let result = client(&server)
         .invoke(
-            &ctx(Arc::new(ScriptedSource::fixed("tok"))),
+            &fixed_ctx("tok"),
             "Set-Mailbox",
             &Parameters::new().with("Identity", "x"),
         )
@@ -233,11 +232,7 @@ async fn persistent_throttling_gives_up_after_the_last_retry() {
     })
     .await;
     let err = client(&server)
-        .invoke(
-            &ctx(Arc::new(ScriptedSource::fixed("tok"))),
-            "Get-Mailbox",
-            &Parameters::new(),
-        )
+        .invoke(&fixed_ctx("tok"), "Get-Mailbox", &Parameters::new())
         .await
         .expect_err("throttled");
     match &err {
@@ -454,7 +449,7 @@ async fn redirects_keep_the_method_body_and_authorization() {
     .await;
     let result = client(&server)
         .invoke(
-            &ctx(Arc::new(ScriptedSource::fixed("tok"))),
+            &fixed_ctx("tok"),
             "Get-Mailbox",
             &Parameters::new().with("Identity", "x"),
         )
@@ -563,7 +558,7 @@ fn endless(request: &Recorded, _: usize) -> Reply {
 #[tokio::test]
 async fn paging_follows_result_size_like_the_module() {
     let server = MockServer::start(endless).await;
-    let context = ctx(Arc::new(ScriptedSource::fixed("t")));
+    let context = fixed_ctx("t");
 
     let first_only = client(&server)
         .invoke(&context, "Get-Mailbox", &Parameters::new())
@@ -668,7 +663,7 @@ fn anchor_header_values() {
 #[tokio::test]
 async fn bypassed_anchoring_sends_no_anchor_header() {
     let server = MockServer::start(|_, _| Reply::empty_page()).await;
-    let context = ctx(Arc::new(ScriptedSource::fixed("t"))).with_anchor(Anchor::None);
+    let context = fixed_ctx("t").with_anchor(Anchor::None);
     client(&server)
         .invoke(&context, "Get-User", &Parameters::new())
         .await
