@@ -39,6 +39,9 @@ pub struct UpstreamBackend {
     home_tenant: Option<String>,
     password_client_id: String,
     http: reqwest::Client,
+    /// Shared by every password-grant source: one is built per cmdlet call, and building a
+    /// reqwest client each time (TLS roots and all) was the largest single cost per call.
+    token_http: reqwest::Client,
     limiter: TenantLimiter,
 }
 
@@ -136,13 +139,15 @@ impl UpstreamBackend {
             home_tenant: config.tenant.clone(),
             password_client_id: config.password_client_id(),
             http: reqwest::Client::new(),
+            token_http: exomig_upstream::token::default_http_client(),
             limiter: TenantLimiter::new(config.upstream_concurrency),
         })
     }
 
     fn password_source(&self, user: &str, password: &SecretString) -> Password {
         let tenant = self.home_tenant.as_deref().unwrap_or(ANY_ORGANIZATION);
-        Password::new(
+        Password::with_http(
+            self.token_http.clone(),
             user.to_owned(),
             password.clone(),
             tenant.to_owned(),

@@ -36,6 +36,27 @@ impl Password {
         token_url: impl Into<String>,
         scope: impl Into<String>,
     ) -> Self {
+        Self::with_http(
+            default_http_client(),
+            username,
+            password,
+            tenant,
+            token_url,
+            scope,
+        )
+    }
+
+    /// As [`Password::new`], on an existing HTTP client. Building a reqwest client sets up
+    /// TLS roots and takes far longer than a cached token lookup, so callers that create a
+    /// source per request (the proxy does, per cmdlet) pass a shared one.
+    pub fn with_http(
+        http: reqwest::Client,
+        username: impl Into<String>,
+        password: SecretString,
+        tenant: impl Into<String>,
+        token_url: impl Into<String>,
+        scope: impl Into<String>,
+    ) -> Self {
         Password {
             client_id: EXO_PUBLIC_CLIENT_ID.to_owned(),
             client_secret: None,
@@ -44,7 +65,7 @@ impl Password {
             tenant: tenant.into(),
             token_url: token_url.into(),
             scope: scope.into(),
-            http: default_http_client(),
+            http,
         }
     }
 
