@@ -138,12 +138,17 @@ impl<'a> Statement<'a> {
     }
 }
 
+/// Iterative, in source order: a long operator or member chain nests one level per link.
 fn collect_lists<'a>(node: &'a SyntaxNode, out: &mut Vec<&'a SyntaxNode>) {
-    for child in node.child_nodes() {
+    let mut stack: Vec<&'a SyntaxNode> = node.child_nodes().collect();
+    stack.reverse();
+    while let Some(child) = stack.pop() {
         if is_statement_list(child.kind) {
             out.push(child);
         } else {
-            collect_lists(child, out);
+            let before = stack.len();
+            stack.extend(child.child_nodes());
+            stack[before..].reverse();
         }
     }
 }

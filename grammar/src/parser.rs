@@ -157,9 +157,9 @@ fn parse_in_pieces(
                result: Option<Parse>,
                root: &mut SyntaxNode,
                errors: &mut Vec<SyntaxError>| match result {
-        Some(parse) => {
+        Some(mut parse) => {
             let offset = span.start;
-            for mut child in parse.root.children {
+            for mut child in std::mem::take(&mut parse.root.children) {
                 shift(&mut child, offset);
                 root.children.push(child);
             }
@@ -779,7 +779,7 @@ fn fold_postfix(children: Vec<SyntaxElement>) -> Option<SyntaxElement> {
     let mut acc = iter.next()?;
     for op in iter {
         acc = match op {
-            SyntaxElement::Node(node)
+            SyntaxElement::Node(mut node)
                 if matches!(
                     node.kind,
                     SyntaxKind::MemberAccess
@@ -789,8 +789,9 @@ fn fold_postfix(children: Vec<SyntaxElement>) -> Option<SyntaxElement> {
             {
                 let mut children = Vec::with_capacity(node.children.len() + 1);
                 children.push(acc);
-                children.extend(node.children);
-                make_node(node.kind, children)?
+                let kind = node.kind;
+                children.append(&mut node.children);
+                make_node(kind, children)?
             }
             SyntaxElement::Token(t) if t.kind == SyntaxKind::UnaryOperator => make_node(
                 SyntaxKind::UnaryExpression,

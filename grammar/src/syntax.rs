@@ -240,6 +240,29 @@ pub struct SyntaxNode {
     pub children: Vec<SyntaxElement>,
 }
 
+/// Dropping a tree frees it with an explicit stack: the derived drop recurses once per level,
+/// and a long operator or member chain (`$a + $b + …`, `$a.b.c…`) nests one level per link,
+/// so a 100,000-link chain would overflow any thread's stack while being freed.
+impl Drop for SyntaxNode {
+    fn drop(&mut self) {
+        let mut pending: Vec<SyntaxNode> = Vec::new();
+        let take = |children: &mut Vec<SyntaxElement>, pending: &mut Vec<SyntaxNode>| {
+            for child in children.drain(..) {
+                if let SyntaxElement::Node(node) = child {
+                    if !node.children.is_empty() {
+                        pending.push(node);
+                    }
+                }
+            }
+        };
+        take(&mut self.children, &mut pending);
+        while let Some(mut node) = pending.pop() {
+            take(&mut node.children, &mut pending);
+            // `node` now has no children, so its own drop returns at once.
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SyntaxElement {
     Node(SyntaxNode),
@@ -394,6 +417,9 @@ impl<'a> Iterator for Tokens<'a> {
     }
 }
 
+/// Deepest level `debug_dump` shows as indentation.
+const MAX_DUMP_INDENT: usize = 64;
+
 impl SyntaxNode {
     /// An indented, one-element-per-line rendering: `Kind@start..end` for nodes and
     /// `Kind@start..end "text"` for tokens (text escaped with Rust's `{:?}`). Used by
@@ -407,8 +433,13 @@ impl SyntaxNode {
         ));
         stack.extend(self.children.iter().rev().map(|c| (1, c)));
         while let Some((depth, element)) = stack.pop() {
-            for _ in 0..depth {
+            // Indentation is capped so that a 100,000-link operator chain (as deep as it is
+            // long) dumps in linear, not quadratic, space; deeper lines say their depth.
+            for _ in 0..depth.min(MAX_DUMP_INDENT) {
                 out.push_str("  ");
+            }
+            if depth > MAX_DUMP_INDENT {
+                out.push_str(&format!("<depth {depth}> "));
             }
             match element {
                 SyntaxElement::Node(n) => {

@@ -237,3 +237,38 @@ proptest! {
         common::parse_checked(&src);
     }
 }
+
+/// A long operator, member or index chain nests one tree level per link. Parsing, reprinting,
+/// dumping and freeing such a tree must not recurse per level: before the tree's drop was made
+/// iterative, freeing a 100,000-link chain overflowed the stack (SIGSEGV in `exomig parse`).
+/// This runs on the default 2 MiB test-thread stack on purpose.
+#[test]
+fn hundred_thousand_link_chains_parse_dump_and_drop_on_a_small_stack() {
+    let links = 100_000;
+    for (head, link) in [
+        ("$x = $a", " + $b"),
+        ("$x = $a", ".b"),
+        ("$x = $a", "[0]"),
+        ("$x = 1", " -and 2"),
+    ] {
+        let src = format!("{head}{}\n", link.repeat(links));
+        let parse = common::parse_checked(&src);
+        assert!(
+            parse.errors.is_empty(),
+            "{link}: {:?}",
+            parse.errors.first()
+        );
+        let nodes = parse.root.descendants().count();
+        assert!(nodes > links, "{link}: only {nodes} nodes");
+        // Indentation is capped, so the dump stays linear in the input (a quadratic dump of
+        // this tree would be tens of gigabytes).
+        let dump = parse.root.debug_dump(&src);
+        assert!(
+            dump.len() < links * 1_000,
+            "{link}: dump {} bytes",
+            dump.len()
+        );
+        assert!(dump.contains("<depth 65> "), "{link}");
+        drop(parse);
+    }
+}
