@@ -161,7 +161,13 @@ impl Engine {
     /// check/report: findings of the input, and whether `fix` with the same flags would
     /// change the file (report also keeps the rewritten text).
     fn analyse(&self, decoded: &source::Decoded) -> Result<Scanned, String> {
-        let analysis = translator::check(&decoded.text, &self.opts);
+        // `changed` is what the real `fix` would do, not a guess from the findings: a rewrite
+        // can still be rejected (it would add a syntax error, or never settle) or come out
+        // equal to the input (interfaces.md: `changed`). `check_and_fix` gives the input's
+        // findings from fix's own first pass, so a file without an applicable fix costs one
+        // analysis and one with a fix costs what `fix` alone costs.
+        let run = translator::check_and_fix(&decoded.text, &self.opts);
+        let analysis = run.input;
         let findings = position(&decoded.text, &analysis.findings);
         let unsafe_skipped = if self.opts.unsafe_fixes {
             0
@@ -178,12 +184,8 @@ impl Engine {
                 .as_ref()
                 .is_some_and(|x| self.applies(x.applicability))
         });
-        // `changed` is what the real `fix` would do, not a guess from the findings: a rewrite
-        // can still be rejected (it would add a syntax error, or never settle) or come out
-        // equal to the input. Without an applicable fix `fix` cannot change anything, so
-        // only those files pay for the rewrite (interfaces.md: `changed`).
         if applicable {
-            match translator::fix(&decoded.text, &self.opts) {
+            match run.outcome {
                 Ok(outcome) => {
                     scanned.changed = outcome.output != decoded.text;
                     scanned.applied = outcome.applied.len();
@@ -209,7 +211,8 @@ impl Engine {
 
     /// diff/fix: the rewrite; diff reports the input's findings, fix what remains.
     fn rewrite(&self, decoded: &source::Decoded) -> Result<Scanned, String> {
-        match translator::fix(&decoded.text, &self.opts) {
+        let run = translator::check_and_fix(&decoded.text, &self.opts);
+        match run.outcome {
             Ok(outcome) => {
                 let changed = outcome.output != decoded.text;
                 let mut scanned = Scanned {
@@ -220,8 +223,7 @@ impl Engine {
                     ..Scanned::default()
                 };
                 if self.mode == Mode::Diff {
-                    let analysis = translator::check(&decoded.text, &self.opts);
-                    scanned.findings = position(&decoded.text, &analysis.findings);
+                    scanned.findings = position(&decoded.text, &run.input.findings);
                     scanned.text = (!scanned.findings.is_empty()).then(|| decoded.text.clone());
                     if changed {
                         scanned.before = Some(decoded.text.clone());
@@ -241,10 +243,9 @@ impl Engine {
                 Ok(scanned)
             }
             Err(err) => {
-                let analysis = translator::check(&decoded.text, &self.opts);
-                let findings = position(&decoded.text, &analysis.findings);
+                let findings = position(&decoded.text, &run.input.findings);
                 Ok(Scanned {
-                    remaining_blocking: blocking(&analysis.findings),
+                    remaining_blocking: blocking(&run.input.findings),
                     text: (!findings.is_empty()).then(|| decoded.text.clone()),
                     findings,
                     rejected: Some(err.to_string()),

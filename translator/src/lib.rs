@@ -228,6 +228,22 @@ pub enum FixError {
 /// Apply safe fixes (and unsafe ones when `opts.unsafe_fixes`), re-analysing until nothing
 /// changes; the output is re-parsed and rejected if it has new syntax errors.
 pub fn fix(text: &str, opts: &Options) -> Result<FixOutcome, FixError> {
+    pipeline::fix(text, opts).outcome
+}
+
+/// [`check`] and [`fix`] of the same text in one go.
+#[derive(Debug, Clone)]
+pub struct CheckAndFix {
+    /// Exactly what [`check`] returns for the input.
+    pub input: Analysis,
+    /// Exactly what [`fix`] returns for the input.
+    pub outcome: Result<FixOutcome, FixError>,
+}
+
+/// [`check`] and [`fix`] together for the price of `fix` alone: the first pass of `fix`
+/// analyses the input, which is what `check` returns, so callers that need both (a report of
+/// the input's findings plus whether and how the file would be rewritten) analyse once less.
+pub fn check_and_fix(text: &str, opts: &Options) -> CheckAndFix {
     pipeline::fix(text, opts)
 }
 

@@ -5,7 +5,10 @@ use crate::analysis::{self, RawFinding, Unit};
 use crate::edits;
 use crate::lower;
 use crate::suppress;
-use crate::{Applicability, Edit, Finding, Fix, FixError, FixOutcome, Options, Rule, Severity};
+use crate::{
+    Analysis, Applicability, CheckAndFix, Edit, Finding, Fix, FixError, FixOutcome, Options, Rule,
+    Severity,
+};
 use std::ops::Range;
 
 /// More passes than any real file needs: each pass removes at least one legacy statement.
@@ -142,54 +145,73 @@ fn select(c: &Checked, opts: &Options) -> (Vec<Edit>, Vec<usize>) {
     (edits, members)
 }
 
-pub fn fix(text: &str, opts: &Options) -> Result<FixOutcome, FixError> {
+pub fn fix(text: &str, opts: &Options) -> CheckAndFix {
     let mut cur = text.to_string();
     let mut applied = Vec::new();
-    let mut before_errors: Option<usize> = None;
+    // The input's check: its findings are what `check` returns, its syntax errors the
+    // baseline a rewrite may not exceed.
+    let mut input: Option<(Vec<Finding>, usize)> = None;
     // The check of the final text, once a pass finds nothing more to apply.
     let mut last: Option<Checked> = None;
     for _ in 0..MAX_PASSES {
         let c = check(&cur, opts);
-        before_errors.get_or_insert(c.syntax_errors.len());
         let (edits, members) = select(&c, opts);
         if edits.is_empty() {
+            input.get_or_insert_with(|| (c.findings.clone(), c.syntax_errors.len()));
             last = Some(c);
             break;
         }
         let next = edits::apply(&cur, &edits);
-        for i in members {
+        for &i in &members {
             if let Some(f) = c.findings.get(i) {
                 applied.push(f.clone());
             }
         }
         if next == cur {
+            input.get_or_insert_with(|| (c.findings.clone(), c.syntax_errors.len()));
             last = Some(c);
             break;
         }
+        if input.is_none() {
+            input = Some((c.findings, c.syntax_errors.len()));
+        }
         cur = next;
     }
-    let Some(remaining) = last else {
-        return Err(FixError::DidNotConverge {
-            iterations: MAX_PASSES,
-        });
+    let (input_findings, before_errors) = input.unwrap_or_default();
+    let input = Analysis {
+        findings: input_findings,
     };
-    if remaining.syntax_errors.len() > before_errors.unwrap_or(0) {
+    let Some(remaining) = last else {
+        return CheckAndFix {
+            input,
+            outcome: Err(FixError::DidNotConverge {
+                iterations: MAX_PASSES,
+            }),
+        };
+    };
+    if remaining.syntax_errors.len() > before_errors {
         let message = remaining
             .syntax_errors
             .first()
             .map(|e| e.message.clone())
             .unwrap_or_else(|| "unknown".into());
-        return Err(FixError::IntroducedSyntaxError { message });
+        return CheckAndFix {
+            input,
+            outcome: Err(FixError::IntroducedSyntaxError { message }),
+        };
     }
     let unsafe_skipped = remaining
         .units
         .iter()
         .filter(|(u, _)| u.applicability == Applicability::Unsafe && !opts.unsafe_fixes)
         .count();
-    Ok(FixOutcome {
-        output: cur,
-        applied,
-        remaining: remaining.findings,
-        unsafe_skipped,
-    })
+    CheckAndFix {
+        input,
+        outcome: Ok(FixOutcome {
+            output: cur,
+            applied,
+            remaining: remaining.findings,
+            unsafe_skipped,
+        }),
+    }
 }

@@ -2,7 +2,7 @@
 //! byte-identical, and nothing panics on arbitrary input.
 
 use exomig_grammar::source::SourceFile;
-use exomig_translator::{check, fix, Options, Rule};
+use exomig_translator::{check, check_and_fix, fix, FixOutcome, Options, Rule};
 use proptest::prelude::*;
 use std::path::Path;
 
@@ -47,6 +47,31 @@ fn fragment() -> impl Strategy<Value = &'static str> {
     ])
 }
 
+/// Everything a `fix` result says, comparable.
+fn summary(
+    outcome: &Result<FixOutcome, exomig_translator::FixError>,
+) -> Result<
+    (
+        String,
+        Vec<exomig_translator::Finding>,
+        Vec<exomig_translator::Finding>,
+        usize,
+    ),
+    String,
+> {
+    outcome
+        .as_ref()
+        .map(|o| {
+            (
+                o.output.clone(),
+                o.applied.clone(),
+                o.remaining.clone(),
+                o.unsafe_skipped,
+            )
+        })
+        .map_err(|e| e.to_string())
+}
+
 fn script() -> impl Strategy<Value = String> {
     prop::collection::vec(fragment(), 0..12).prop_map(|v| v.concat())
 }
@@ -61,6 +86,14 @@ proptest! {
             let twice = fix(&once.output, &opts).expect("fixing fixed output fails");
             prop_assert_eq!(&twice.output, &once.output);
         }
+    }
+
+    #[test]
+    fn check_and_fix_equals_check_plus_fix(text in script(), unsafe_fixes in any::<bool>()) {
+        let opts = Options { unsafe_fixes, ..Options::default() };
+        let both = check_and_fix(&text, &opts);
+        prop_assert_eq!(both.input.findings, check(&text, &opts).findings);
+        prop_assert_eq!(summary(&both.outcome), summary(&fix(&text, &opts)));
     }
 
     #[test]
@@ -96,6 +129,14 @@ fn corpus_files() {
         let opts = unsafe_opts();
         let findings = check(&src.text, &opts).findings;
         let out = fix(&src.text, &opts).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        let both = check_and_fix(&src.text, &opts);
+        assert_eq!(both.input.findings, findings, "{}", p.display());
+        assert_eq!(
+            summary(&both.outcome),
+            summary(&Ok(out.clone())),
+            "{}",
+            p.display()
+        );
         let again = fix(&out.output, &opts).expect("second fix");
         assert_eq!(again.output, out.output, "{}: not idempotent", p.display());
         let legacy = findings
