@@ -5,13 +5,22 @@
 //!
 //! Why a region can be parsed on its own: the grammar is a PEG, and the script rule is a loop
 //! of statements, so the parse of one top-level statement depends only on the text from its
-//! start and on how far the grammar looked ahead. Lookahead past a statement's end is short in
-//! this grammar (trivia and one token: `else` after an `if`, `|` at the start of the next line,
-//! a ternary's `:`), but a few constructs can look across one whole neighbouring statement (a
-//! `data` keyword looking for `name` NEWLINE `{`, a ternary `?` whose branch is on the next
-//! line, attributes before `param`). So the region is widened by [`NEIGHBOURS`] untouched
-//! statements on each side, and those must come out of the region parse exactly as they were:
-//! that shows the region's parse starts and ends in step with the full parse.
+//! start up to the furthest byte the grammar looked at. For most statements that is their end
+//! plus trivia and one token (`else` after an `if`, `|` starting the next line, a ternary's
+//! `:`); a few constructs look across one whole neighbouring statement (`data` looking for
+//! `name` NEWLINE `{`, a ternary `?` whose branch is on the next line, attributes before
+//! `param`). Hence:
+//! - the region is widened by [`NEIGHBOURS`] untouched statements on each side, which must
+//!   come out of the region parse exactly as they were (so the region starts and ends in step
+//!   with the full parse);
+//! - nothing before the region may have errors: a failed attempt (a string read across many
+//!   lines, then abandoned for an error statement) can look arbitrarily far ahead, into the
+//!   edit;
+//! - the region must parse without errors: an attempt that reads past its end meets the end of
+//!   the text there, not the rest of the file, and when it fails for that it leaves an error.
+//!
+//! Statements after the region are parsed from the same text as before, so they keep their
+//! trees and errors, shifted.
 
 use std::ops::Range;
 
@@ -154,14 +163,29 @@ fn try_reparse(mut old: Parse, changes: &[Change], new_text: &str) -> Result<Par
         .get(new_start..new_end)
         .ok_or("region not on char boundaries")?;
 
-    let (mut region, whole) = parser::parse_traced(region_text);
-    if !whole
-        || region
-            .errors
-            .iter()
-            .any(|e| parser::is_whole_file_error(&e.message))
+    // An erroneous statement may have looked far ahead before giving up (an attempt that read
+    // a string across lines and then failed), possibly into the edit; statements after the
+    // region are parsed from the same text as before and keep their errors.
+    if old
+        .errors
+        .iter()
+        .any(|e| e.span.start < old_start || (old_start > 0 && e.span.end <= old_start))
     {
+        return Err("errors before the region");
+    }
+
+    let (mut region, whole) = parser::parse_traced(region_text);
+    if !whole {
         return Err("the region parse was cut or limited");
+    }
+    // The region parse meets the end of its text where the full parse goes on. An attempt that
+    // read past the untouched neighbours (a string or bracket opened in the edit and closed
+    // only after the region) may fail at that end where the full parse succeeds, and leaves an
+    // error behind (a missing closer, an error statement or parameter); the neighbour check
+    // alone misses it when the alternative taken instead ends before them. So the region must
+    // parse without errors.
+    if !region.errors.is_empty() {
+        return Err("the region has errors");
     }
     let mut region_children = std::mem::take(&mut region.root.children);
     for child in &mut region_children {
@@ -187,49 +211,19 @@ fn try_reparse(mut old: Parse, changes: &[Change], new_text: &str) -> Result<Par
         return Err("the neighbours parse differently");
     }
 
-    // Errors: the old ones before and after the region stay (shifted after it), the region's
-    // replace those inside it. A full parse sorts errors by span with a stable sort, so the
-    // concatenation matches it when the three groups are each sorted and strictly ordered
-    // between them; any tie or straddling error falls back.
-    let before: Vec<SyntaxError> = Vec::new();
-    let mut after = Vec::new();
+    // Errors: the region has none, so the old ones after it, shifted, are all of them (the
+    // old ones inside it belonged to the replaced children).
+    let mut errors = Vec::new();
     for e in std::mem::take(&mut old.errors) {
-        if e.span.start < old_start || (old_start > 0 && e.span.end <= old_start) {
-            // An erroneous statement may have looked far ahead before giving up (an attempt
-            // that read a string across lines and then failed), possibly into the edit, so
-            // nothing before the region may have errors; after it, statements are parsed
-            // from the same text as before and keep their errors.
-            return Err("errors before the region");
-        } else if e.span.start >= old_start && e.span.end <= old_end {
-            // Replaced by the region's own errors.
-        } else if e.span.start >= old_end {
+        if e.span.start >= old_end && e.span.end > old_end {
             let span = shift_range(&e.span, delta).ok_or("error span out of range")?;
-            after.push(SyntaxError {
+            errors.push(SyntaxError {
                 span,
                 message: e.message,
             });
-        } else {
+        } else if e.span.start < old_start || e.span.end > old_end {
             return Err("an error straddles the region");
         }
-    }
-    let mut region_errors = Vec::with_capacity(region.errors.len());
-    for e in std::mem::take(&mut region.errors) {
-        let span = shift_range(&e.span, new_start as isize).ok_or("error span out of range")?;
-        region_errors.push(SyntaxError {
-            span,
-            message: e.message,
-        });
-    }
-    let key = |e: &SyntaxError| (e.span.start, e.span.end);
-    let ordered = |a: Option<&SyntaxError>, b: Option<&SyntaxError>| match (a, b) {
-        (Some(a), Some(b)) => key(a) < key(b),
-        _ => true,
-    };
-    if !ordered(before.last(), region_errors.first())
-        || !ordered(region_errors.last(), after.first())
-        || !ordered(before.last(), after.first())
-    {
-        return Err("errors at the region's edge tie");
     }
 
     // Splice: move the old children out of the old tree instead of cloning them.
@@ -242,9 +236,6 @@ fn try_reparse(mut old: Parse, changes: &[Change], new_text: &str) -> Result<Par
         shift(child, delta);
     }
     root_children.append(&mut tail);
-    let mut errors = before;
-    errors.append(&mut region_errors);
-    errors.append(&mut after);
     Ok(Parse {
         root: SyntaxNode {
             kind: crate::SyntaxKind::Script,
