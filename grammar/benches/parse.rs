@@ -61,5 +61,56 @@ fn bench_parse(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_parse);
+/// Full parse against `reparse` of a ~50 KB script (corpus scripts one after another) whose
+/// middle top-level statement was replaced, as `exomig fix` does.
+fn bench_reparse(c: &mut Criterion) {
+    let texts = load();
+    if texts.is_empty() {
+        return;
+    }
+    let mut old = String::new();
+    for text in texts.iter().cycle().take(10_000) {
+        if old.len() >= 50_000 {
+            break;
+        }
+        old.push_str(text);
+        old.push('\n');
+    }
+    let old_parse = exomig_grammar::parse(&old);
+    let statements = old_parse.script().statements();
+    let middle = statements[statements.len() / 2].span();
+    let replacement = "Connect-ExchangeOnline -UserPrincipalName $upn -ShowBanner:$false";
+    let new = format!(
+        "{}{replacement}{}",
+        &old[..middle.start],
+        &old[middle.end..]
+    );
+    let changes = [exomig_grammar::Change {
+        old: middle.clone(),
+        new_len: replacement.len(),
+    }];
+    let (_, fallback) = exomig_grammar::reparse_traced(old_parse.clone(), &changes, &new);
+    eprintln!(
+        "reparse bench: {} bytes, statement {:?} replaced, fallback {fallback:?}",
+        new.len(),
+        middle
+    );
+
+    let mut group = c.benchmark_group("reparse");
+    group.throughput(Throughput::Bytes(new.len() as u64));
+    group.sample_size(30);
+    group.bench_function("full parse of the edited text", |b| {
+        b.iter(|| exomig_grammar::parse(std::hint::black_box(&new)))
+    });
+    group.bench_function("reparse after one statement replaced", |b| {
+        b.iter_batched(
+            || old_parse.clone(),
+            |old| exomig_grammar::reparse(old, &changes, std::hint::black_box(&new)),
+            criterion::BatchSize::LargeInput,
+        )
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_parse, bench_reparse);
 criterion_main!(benches);

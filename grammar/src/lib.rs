@@ -12,12 +12,16 @@
 pub mod ast;
 mod parser;
 pub mod precedence;
+mod reparse;
 pub mod source;
 pub mod syntax;
 
 use std::ops::Range;
 
 pub use parser::MAX_NESTING;
+#[doc(hidden)]
+pub use reparse::reparse_traced;
+pub use reparse::{reparse, Change};
 pub use syntax::{SyntaxElement, SyntaxKind, SyntaxNode, SyntaxToken};
 
 /// The result of parsing: always a tree covering every byte, plus the syntax errors found.

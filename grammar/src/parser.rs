@@ -31,9 +31,17 @@ const INLINE_NESTING: usize = 12;
 const BIG_STACK: usize = 256 * 1024 * 1024;
 
 pub(crate) fn parse(text: &str) -> Parse {
+    parse_traced(text).0
+}
+
+/// [`parse`], and whether the result came from one pest run over the whole text. When it did
+/// not (the call budget ran out and the text was parsed in pieces, or the parser could not
+/// run), the tree depends on where the pieces were cut, so the incremental re-parse must not
+/// splice it into another tree.
+pub(crate) fn parse_traced(text: &str) -> (Parse, bool) {
     let (depth, cut) = nesting::scan(text, MAX_NESTING);
     let parsed_len = cut.unwrap_or(text.len());
-    let mut parse = if depth <= INLINE_NESTING {
+    let (mut parse, whole) = if depth <= INLINE_NESTING {
         parse_prefix(text, parsed_len)
     } else {
         let owned = text.to_owned();
@@ -43,14 +51,14 @@ pub(crate) fn parse(text: &str) -> Parse {
             .spawn(move || parse_prefix(&owned, parsed_len))
             .ok()
             .and_then(|handle| handle.join().ok())
-            .unwrap_or_else(|| whole_file_error(text, "the parser could not run on this file"))
+            .unwrap_or_else(|| (whole_file_error(text, COULD_NOT_RUN_MESSAGE), false))
     };
     if let Some(cut) = cut {
         let span = cut..text.len();
         parse.errors.push(SyntaxError {
             span: span.clone(),
             message: format!(
-                "nesting deeper than {MAX_NESTING} levels; the rest of the file is not parsed"
+                "{NESTING_MESSAGE_START} {MAX_NESTING} levels; the rest of the file is not parsed"
             ),
         });
         parse.root.children.push(SyntaxElement::Node(SyntaxNode {
@@ -63,7 +71,25 @@ pub(crate) fn parse(text: &str) -> Parse {
         }));
         parse.root.span = 0..text.len();
     }
-    parse
+    (parse, whole)
+}
+
+/// Whether a parse error says that part of the text was not parsed as a script at all (work
+/// limit, nesting cut, parser failure): such a tree is not made of independent statements.
+pub(crate) fn is_whole_file_error(message: &str) -> bool {
+    message == WORK_LIMIT_MESSAGE
+        || message == COULD_NOT_RUN_MESSAGE
+        || message.starts_with(NESTING_MESSAGE_START)
+        || message.starts_with(GAVE_UP_MESSAGE_START)
+}
+
+const COULD_NOT_RUN_MESSAGE: &str = "the parser could not run on this file";
+const NESTING_MESSAGE_START: &str = "nesting deeper than";
+const GAVE_UP_MESSAGE_START: &str = "the parser gave up";
+
+/// Whether `parse` would cut `text` for nesting deeper than [`MAX_NESTING`].
+pub(crate) fn nesting_cut(text: &str) -> bool {
+    nesting::scan(text, MAX_NESTING).1.is_some()
 }
 
 /// The most pest calls one parse may make: pest's process-wide call limit, set once by this
@@ -89,12 +115,16 @@ fn set_call_limit_once() {
 /// A parse attempt ran out of pest's call budget.
 struct Exhausted;
 
-fn parse_prefix(text: &str, len: usize) -> Parse {
+/// The parse of `text[..len]`, and whether it took one pest run (not pieces).
+fn parse_prefix(text: &str, len: usize) -> (Parse, bool) {
     let prefix = text.get(..len).unwrap_or(text);
     set_call_limit_once();
     match parse_one(prefix) {
-        Ok(parse) => parse,
-        Err(Exhausted) => parse_in_pieces(prefix, &mut |piece| parse_one(piece)),
+        Ok(parse) => (parse, true),
+        Err(Exhausted) => (
+            parse_in_pieces(prefix, &mut |piece| parse_one(piece)),
+            false,
+        ),
     }
 }
 
@@ -107,7 +137,7 @@ fn parse_one(src: &str) -> Result<Parse, Exhausted> {
         // stack limit; keep the bytes and say so.
         Err(err) => Ok(whole_file_error(
             src,
-            &format!("the parser gave up: {}", err.variant.message()),
+            &format!("{GAVE_UP_MESSAGE_START}: {}", err.variant.message()),
         )),
     }
 }

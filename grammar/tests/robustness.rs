@@ -4,32 +4,6 @@ mod common;
 
 use proptest::prelude::*;
 
-const FRAGMENTS: &[&str] = &[
-    "New-PSSession -ConfigurationName Microsoft.Exchange -ConnectionUri https://outlook.office365.com/powershell-liveid/ -Credential $c -Authentication Basic -AllowRedirection",
-    "$s = ", "Import-PSSession $s -AllowClobber | Out-Null", "$p = @{ a = 1; 'b' = \"x$y\" }",
-    "if ($a -eq 1) {", "} elseif ($b) {", "} else {", "}", "foreach ($x in $y) {", "while ($true) {",
-    "do {", "} while ($x)", "try {", "} catch [System.Exception] {", "} finally {", "switch -regex ($x) {",
-    "'a' { 1 }", "default { 2 }", "function Get-X {", "param([Parameter(Mandatory)][string]$n = 'd')",
-    "begin {", "process {", "end {", "class C {", "[string]$Name", "[void] M() { }", "enum E { A; B }",
-    "\"$($x.y) `t\"", "'it''s'", "@'\nhere\n'@", "@\"\n$x\n\"@", "$global:x[0].Name", "[int]::Parse('1')",
-    "$a ? 1 : 2", "$a ?? 3", "a && b || c", "& $sb @args", ". .\\x.ps1", "2>&1", "> $null", "--% raw",
-    "# comment", "<# block #>", "`\n", "`\r\n", "`\r", "\u{2013}Prefix", "\u{201C}Basic\u{201D}", "(", ")",
-    "{", "}", "[", "]", "@(", "$(", "\"", "'", ";", "|", ",", "-not", "!", "1..3", "0x1F", "1KB",
-    "-f", "-join", "-split", "+=", "=", "::", ".", "?.", "$_", "$$", "${a b}", "@splat", "trap {",
-    ":lbl foreach ($a in $b) { break lbl }", "throw", "return $x", "exit 1",
-];
-
-fn generated_script() -> impl Strategy<Value = String> {
-    prop::collection::vec(
-        (
-            prop::sample::select(FRAGMENTS),
-            prop::sample::select(&[" ", "\n", "\r\n", "\r", "\t", "", "; "][..]),
-        ),
-        0..40,
-    )
-    .prop_map(|parts| parts.into_iter().map(|(f, s)| format!("{f}{s}")).collect())
-}
-
 fn corpus_texts() -> &'static [String] {
     static TEXTS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
     TEXTS.get_or_init(|| {
@@ -46,7 +20,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
     #[test]
-    fn generated_scripts_reprint_identically(src in generated_script()) {
+    fn generated_scripts_reprint_identically(src in common::generated_script()) {
         common::parse_checked(&src);
     }
 
@@ -66,7 +40,7 @@ proptest! {
     #[test]
     fn mutated_corpus_files_reprint_identically(
         pick in any::<prop::sample::Index>(),
-        edits in prop::collection::vec((any::<prop::sample::Index>(), 0usize..3, prop::sample::select(FRAGMENTS)), 1..4),
+        edits in prop::collection::vec((any::<prop::sample::Index>(), 0usize..3, prop::sample::select(common::FRAGMENTS)), 1..4),
     ) {
         let texts = corpus_texts();
         prop_assume!(!texts.is_empty());

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use exomig_grammar::{Parse, SyntaxElement, SyntaxKind, SyntaxNode};
+use proptest::prelude::*;
 
 /// The tree invariants: leaves in order with no gap and no overlap, their concatenation is
 /// the input, every node spans exactly its children, no node starts or ends with trivia, no
@@ -93,4 +94,32 @@ pub fn corpus_files() -> Vec<std::path::PathBuf> {
     }
     files.sort();
     files
+}
+
+/// Pieces of real and broken PowerShell that random scripts are made of.
+pub const FRAGMENTS: &[&str] = &[
+    "New-PSSession -ConfigurationName Microsoft.Exchange -ConnectionUri https://outlook.office365.com/powershell-liveid/ -Credential $c -Authentication Basic -AllowRedirection",
+    "$s = ", "Import-PSSession $s -AllowClobber | Out-Null", "$p = @{ a = 1; 'b' = \"x$y\" }",
+    "if ($a -eq 1) {", "} elseif ($b) {", "} else {", "}", "foreach ($x in $y) {", "while ($true) {",
+    "do {", "} while ($x)", "try {", "} catch [System.Exception] {", "} finally {", "switch -regex ($x) {",
+    "'a' { 1 }", "default { 2 }", "function Get-X {", "param([Parameter(Mandatory)][string]$n = 'd')",
+    "begin {", "process {", "end {", "class C {", "[string]$Name", "[void] M() { }", "enum E { A; B }",
+    "\"$($x.y) `t\"", "'it''s'", "@'\nhere\n'@", "@\"\n$x\n\"@", "$global:x[0].Name", "[int]::Parse('1')",
+    "$a ? 1 : 2", "$a ?? 3", "a && b || c", "& $sb @args", ". .\\x.ps1", "2>&1", "> $null", "--% raw",
+    "# comment", "<# block #>", "`\n", "`\r\n", "`\r", "\u{2013}Prefix", "\u{201C}Basic\u{201D}", "(", ")",
+    "{", "}", "[", "]", "@(", "$(", "\"", "'", ";", "|", ",", "-not", "!", "1..3", "0x1F", "1KB",
+    "-f", "-join", "-split", "+=", "=", "::", ".", "?.", "$_", "$$", "${a b}", "@splat", "trap {",
+    ":lbl foreach ($a in $b) { break lbl }", "throw", "return $x", "exit 1",
+];
+
+/// A random script: up to 40 fragments, each followed by a separator.
+pub fn generated_script() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        (
+            prop::sample::select(FRAGMENTS),
+            prop::sample::select(&[" ", "\n", "\r\n", "\r", "\t", "", "; "][..]),
+        ),
+        0..40,
+    )
+    .prop_map(|parts| parts.into_iter().map(|(f, s)| format!("{f}{s}")).collect())
 }
