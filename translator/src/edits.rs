@@ -148,22 +148,28 @@ pub fn delete_stmt(src: &str, range: Range<usize>) -> Edit {
     }
 }
 
-/// Applies edits sorted by start; they must not overlap (checked by the caller).
-pub fn apply(src: &str, edits: &[Edit]) -> String {
+/// Applies `edits` to `src`; edits that overlap an earlier one or fall outside `src` are
+/// skipped. Also returns the changes actually made, in order, for an incremental re-parse.
+pub fn apply_with_changes(src: &str, edits: &[Edit]) -> (String, Vec<exomig_grammar::Change>) {
     let mut sorted: Vec<&Edit> = edits.iter().collect();
     sorted.sort_by_key(|e| (e.range.start, e.range.end));
     let mut out = String::with_capacity(src.len());
+    let mut changes = Vec::with_capacity(sorted.len());
     let mut last = 0;
     for e in sorted {
-        if e.range.start < last || e.range.end > src.len() {
+        if e.range.start < last || e.range.end > src.len() || e.range.start > e.range.end {
             continue;
         }
         out.push_str(&src[last..e.range.start]);
         out.push_str(&e.replacement);
+        changes.push(exomig_grammar::Change {
+            old: e.range.clone(),
+            new_len: e.replacement.len(),
+        });
         last = e.range.end;
     }
     out.push_str(&src[last..]);
-    out
+    (out, changes)
 }
 
 pub fn overlaps(a: &Range<usize>, b: &Range<usize>) -> bool {

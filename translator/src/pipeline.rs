@@ -25,12 +25,16 @@ pub struct Checked {
 /// Analyses `text`, parsing it once with the grammar: the same parse gives the syntax errors
 /// (SYN001 and the ranges never rewritten) and the tree the analysis model is built from.
 pub fn check(text: &str, opts: &Options) -> Checked {
-    let parse = exomig_grammar::parse(text);
+    check_parsed(text, &exomig_grammar::parse(text), opts)
+}
+
+/// [`check`] of a text already parsed.
+fn check_parsed(text: &str, parse: &exomig_grammar::Parse, opts: &Options) -> Checked {
     let lowered = lower::lower(text, &parse.root);
     let comments: Vec<Range<usize>> = exomig_grammar::ast::comments(&parse.root)
         .map(|t| t.span.clone())
         .collect();
-    let gerrs = parse.errors;
+    let gerrs = parse.errors.clone();
     let mut blocked: Vec<Range<usize>> = gerrs.iter().map(|e| e.span.clone()).collect();
     blocked.extend(lowered.opaque.iter().cloned());
     let out = analysis::analyze(text, &lowered.root, &comments, opts, &blocked);
@@ -153,15 +157,16 @@ pub fn fix(text: &str, opts: &Options) -> CheckAndFix {
     let mut input: Option<(Vec<Finding>, usize)> = None;
     // The check of the final text, once a pass finds nothing more to apply.
     let mut last: Option<Checked> = None;
+    let mut parse = exomig_grammar::parse(&cur);
     for _ in 0..MAX_PASSES {
-        let c = check(&cur, opts);
+        let c = check_parsed(&cur, &parse, opts);
         let (edits, members) = select(&c, opts);
         if edits.is_empty() {
             input.get_or_insert_with(|| (c.findings.clone(), c.syntax_errors.len()));
             last = Some(c);
             break;
         }
-        let next = edits::apply(&cur, &edits);
+        let (next, changes) = edits::apply_with_changes(&cur, &edits);
         for &i in &members {
             if let Some(f) = c.findings.get(i) {
                 applied.push(f.clone());
@@ -174,6 +179,20 @@ pub fn fix(text: &str, opts: &Options) -> CheckAndFix {
         }
         if input.is_none() {
             input = Some((c.findings, c.syntax_errors.len()));
+        }
+        // Only the edited statements need parsing again; the grammar re-uses the rest of
+        // the tree (and re-parses everything when it cannot prove that is equivalent).
+        parse = exomig_grammar::reparse(parse, &changes, &next);
+        // Every debug-build test that fixes a file checks the incremental parse against a
+        // full one.
+        #[cfg(debug_assertions)]
+        {
+            let full = exomig_grammar::parse(&next);
+            debug_assert_eq!(parse.errors, full.errors);
+            debug_assert!(
+                parse.root.debug_dump(&next) == full.root.debug_dump(&next),
+                "incremental re-parse differs from a full parse"
+            );
         }
         cur = next;
     }
