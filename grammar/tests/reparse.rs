@@ -511,7 +511,7 @@ fn random_edits_of_valid_scripts_often_take_the_fast_path() {
         }
         let starts: Vec<usize> = std::iter::once(0)
             .chain(src.match_indices('\n').map(|(i, _)| i + 1))
-            .filter(|&i| i < src.len())
+            .filter(|&i| i == 0 || i < src.len())
             .collect();
         let start = starts[line.index(starts.len())];
         let end = src[start..].find('\n').map_or(src.len(), |i| start + i);
@@ -565,9 +565,8 @@ proptest! {
     ) {
         let starts: Vec<usize> = std::iter::once(0)
             .chain(src.match_indices('\n').map(|(i, _)| i + 1))
-            .filter(|&i| i < src.len())
+            .filter(|&i| i == 0 || i < src.len())
             .collect();
-        prop_assume!(!starts.is_empty());
         let start = starts[line.index(starts.len())];
         let end = src[start..].find('\n').map_or(src.len(), |i| start + i);
         check(&src, &[(start..end, text)]);
@@ -595,9 +594,8 @@ proptest! {
         // the fast path.
         let starts: Vec<usize> = std::iter::once(0)
             .chain(src.match_indices('\n').map(|(i, _)| i + 1))
-            .filter(|&i| i < src.len())
+            .filter(|&i| i == 0 || i < src.len())
             .collect();
-        prop_assume!(!starts.is_empty());
         let start = starts[line.index(starts.len())];
         let end = src[start..].find('\n').map_or(src.len(), |i| start + i);
         check(&src, &[(start..end, text.as_str())]);
