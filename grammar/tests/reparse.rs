@@ -366,6 +366,19 @@ fn edit_text() -> impl Strategy<Value = String> {
             "param()",
             ";",
             "\r\n",
+            "\u{2018}",
+            "\u{201C}",
+            "a#b'",
+            "`'",
+            "[A(",
+            "$(",
+            "@{",
+            "'\n",
+            "\"\n",
+            "$x = 'a\nb'",
+            "-",
+            " -",
+            ".",
         ][..],
     )
     .prop_map(str::to_owned);
@@ -511,7 +524,7 @@ fn random_edits_of_valid_scripts_often_take_the_fast_path() {
         }
         let starts: Vec<usize> = std::iter::once(0)
             .chain(src.match_indices('\n').map(|(i, _)| i + 1))
-            .filter(|&i| i < src.len())
+            .filter(|&i| i == 0 || i < src.len())
             .collect();
         let start = starts[line.index(starts.len())];
         let end = src[start..].find('\n').map_or(src.len(), |i| start + i);
@@ -565,9 +578,8 @@ proptest! {
     ) {
         let starts: Vec<usize> = std::iter::once(0)
             .chain(src.match_indices('\n').map(|(i, _)| i + 1))
-            .filter(|&i| i < src.len())
+            .filter(|&i| i == 0 || i < src.len())
             .collect();
-        prop_assume!(!starts.is_empty());
         let start = starts[line.index(starts.len())];
         let end = src[start..].find('\n').map_or(src.len(), |i| start + i);
         check(&src, &[(start..end, text)]);
@@ -595,9 +607,8 @@ proptest! {
         // the fast path.
         let starts: Vec<usize> = std::iter::once(0)
             .chain(src.match_indices('\n').map(|(i, _)| i + 1))
-            .filter(|&i| i < src.len())
+            .filter(|&i| i == 0 || i < src.len())
             .collect();
-        prop_assume!(!starts.is_empty());
         let start = starts[line.index(starts.len())];
         let end = src[start..].find('\n').map_or(src.len(), |i| start + i);
         check(&src, &[(start..end, text.as_str())]);
