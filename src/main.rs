@@ -8,6 +8,7 @@ mod engine;
 mod fsio;
 mod output;
 mod progress;
+mod shutdown;
 mod source;
 mod triggers;
 mod walk;

@@ -162,6 +162,23 @@ fn sigterm_stops_gracefully_with_exit_0() {
     assert_eq!(exit.code(), Some(0));
 }
 
+/// The handlers are registered before the listening line is printed, so a SIGTERM sent the
+/// moment a script sees that line is a graceful stop, not death by the default action.
+#[cfg(unix)]
+#[test]
+fn sigterm_right_after_the_listening_line_is_graceful() {
+    for _ in 0..5 {
+        let mut emu = start(&[]);
+        let killed = Command::new("kill")
+            .args(["-TERM", &emu.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(killed.success());
+        let exit = emu.child.wait().expect("exits");
+        assert_eq!(exit.code(), Some(0), "{exit:?}");
+    }
+}
+
 #[test]
 fn bad_flags_exit_2() {
     for args in [

@@ -141,7 +141,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     runtime.block_on(async move {
         let tenant_id = config.tenant_id;
         let client_id = config.client_id.clone();
-        let running = exomig_emulator::serve(config, shutdown_signal()).await?;
+        // Registered before serving: a SIGTERM right after the listening line must stop the
+        // emulator gracefully, not kill it with the default action.
+        let signal = crate::shutdown::signal();
+        let shutdown = async move {
+            signal.await;
+            tracing::info!("shutting down");
+        };
+        let running = exomig_emulator::serve(config, shutdown).await?;
         let mut stdout = std::io::stdout().lock();
         writeln!(
             stdout,
@@ -156,31 +163,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Ok::<_, anyhow::Error>(())
     })?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
-    }
-    tracing::info!("shutting down");
 }
 
 #[cfg(test)]

@@ -276,7 +276,7 @@ async fn serve(settings: Settings, users: Option<Users>) -> anyhow::Result<()> {
     let addr = server
         .local_addr()
         .context("cannot read the bound address")?;
-    let shutdown = shutdown_signal();
+    let shutdown = crate::shutdown::signal();
     let metrics_listener = match settings.metrics_listen {
         Some(addr) => Some(
             tokio::net::TcpListener::bind(addr)
@@ -344,39 +344,4 @@ async fn serve(settings: Settings, users: Option<Users>) -> anyhow::Result<()> {
     }
     tracing::info!("proxy stopped");
     Ok(())
-}
-
-/// Resolves on Ctrl-C or SIGTERM. The handlers are registered by this call, not on first
-/// poll: a signal that arrives right after the listening line (which scripts wait for) must
-/// start a graceful shutdown, not kill the process with the default action.
-fn shutdown_signal() -> impl std::future::Future<Output = ()> {
-    #[cfg(unix)]
-    let (term, int) = {
-        use tokio::signal::unix::{signal, SignalKind};
-        (
-            signal(SignalKind::terminate()).ok(),
-            signal(SignalKind::interrupt()).ok(),
-        )
-    };
-    async move {
-        #[cfg(unix)]
-        {
-            let wait = |s: Option<tokio::signal::unix::Signal>| async move {
-                match s {
-                    Some(mut s) => {
-                        s.recv().await;
-                    }
-                    None => std::future::pending::<()>().await,
-                }
-            };
-            tokio::select! {
-                () = wait(term) => {}
-                () = wait(int) => {}
-            }
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-    }
 }
