@@ -280,6 +280,12 @@ impl LineIndex {
         self.starts.len()
     }
 
+    /// 1-based line of byte `offset` (clamped to the end), without counting the column.
+    pub fn line(&self, offset: usize) -> usize {
+        let offset = offset.min(self.text.len());
+        self.starts.partition_point(|&s| s <= offset)
+    }
+
     /// 1-based line and 1-based character column of byte `offset`. Offsets past the end
     /// clamp to the end; an offset inside a character counts as that character.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {

@@ -40,10 +40,9 @@ fn check_parsed(text: &str, parse: &exomig_grammar::Parse, opts: &Options) -> Ch
     let out = analysis::analyze(text, &lowered.root, &comments, opts, &blocked);
     let sup = suppress::collect(text, &comments);
 
-    let line = |pos: usize| suppress::line_of(text, pos);
     let mut silenced_units: Vec<usize> = Vec::new();
     for f in &out.findings {
-        if sup.silences(f.rule, line(f.stmt_start)) {
+        if sup.silences(f.rule, f.stmt_start) {
             if let Some(u) = f.unit {
                 silenced_units.push(u);
             }
@@ -52,16 +51,18 @@ fn check_parsed(text: &str, parse: &exomig_grammar::Parse, opts: &Options) -> Ch
     let mut raws: Vec<RawFinding> = out
         .findings
         .into_iter()
-        .filter(|f| !sup.silences(f.rule, line(f.stmt_start)))
+        .filter(|f| !sup.silences(f.rule, f.stmt_start))
         .filter(|f| f.unit.is_none_or(|u| !silenced_units.contains(&u)))
         .collect();
     // Syntax errors matter only where a legacy connection could be (see `TRIGGERS`: the CLI
     // skips files without one, and `check` must agree with that fast path).
-    let lower = text.to_ascii_lowercase();
-    let relevant = crate::TRIGGERS.iter().any(|t| lower.contains(t));
+    let relevant = !gerrs.is_empty() && {
+        let lower = text.to_ascii_lowercase();
+        crate::TRIGGERS.iter().any(|t| lower.contains(t))
+    };
     for e in gerrs.iter().filter(|_| relevant) {
         let start = e.span.start.min(text.len());
-        if sup.silences(Rule::Syn001, line(start)) {
+        if sup.silences(Rule::Syn001, start) {
             continue;
         }
         raws.push(RawFinding {
