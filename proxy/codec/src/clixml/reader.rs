@@ -240,7 +240,10 @@ impl Refs {
             }
             "Obj" => {
                 let v = Value::obj(self.object(n, depth)?);
-                if let Some(id) = &n.ref_id {
+                // Only objects a `<Ref>` points back to are kept: every PSRP object has a
+                // RefId, and copying each one (at every nesting level) was most of the
+                // time spent reading a CREATE_PIPELINE.
+                if let Some(id) = n.ref_id.as_ref().filter(|id| self.wanted.contains(*id)) {
                     self.objects
                         .insert(id.clone(), (v.clone(), self.produced - start));
                 }
