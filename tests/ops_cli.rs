@@ -202,6 +202,29 @@ fn check_config_exits_0_when_valid_and_1_with_named_problems() {
     assert!(text(&bad.stderr).contains("max-shels-per-user"));
 }
 
+/// Refusing to start over a bad configuration: exit 2, and with `--log-format json` every
+/// line on stderr is a JSON log record (no plain-text `error:` line at the end).
+#[test]
+fn invalid_configuration_exits_2_and_keeps_a_json_log_json() {
+    let out = exomig()
+        .args(["proxy", "--listen", "127.0.0.1:0", "--log-format", "json"])
+        .env("EXOMIG_MAX_BODY", "1000")
+        .stdin(Stdio::null())
+        .output()
+        .expect("exomig runs");
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = text(&out.stderr);
+    let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(lines.len() >= 2, "{err}");
+    for line in &lines {
+        let record: serde_json::Value = serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("not a JSON log record ({e}): {line}"));
+        assert!(record.get("level").is_some(), "{line}");
+    }
+    assert!(err.contains("max-body (environment)"), "{err}");
+    assert!(err.contains("invalid configuration (1 problem)"), "{err}");
+}
+
 #[test]
 fn readiness_follows_the_identity_provider_and_health_does_not() {
     let dir = tempfile::tempdir().expect("tempdir");

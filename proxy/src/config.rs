@@ -141,19 +141,28 @@ impl ProxyConfig {
     }
 
     pub fn validate(&self) -> Result<(), ConfigError> {
+        match self.problems().into_iter().next() {
+            Some(problem) => Err(problem),
+            None => Ok(()),
+        }
+    }
+
+    /// Every problem [`validate`](Self::validate) would report, not just the first.
+    pub fn problems(&self) -> Vec<ConfigError> {
+        let mut problems = Vec::new();
         if self.max_shells_per_user == 0 || self.max_shells_total < self.max_shells_per_user {
-            return Err(ConfigError::NoShells);
+            problems.push(ConfigError::NoShells);
         }
         if self.max_body < crate::settings::MIN_BODY {
-            return Err(ConfigError::BodyTooSmall);
+            problems.push(ConfigError::BodyTooSmall);
         }
         if self.client_secret.is_some() && self.certificate.is_some() {
-            return Err(ConfigError::TwoAppCredentials);
+            problems.push(ConfigError::TwoAppCredentials);
         }
         if self.identity_mode() == IdentityMode::App
             && (self.tenant.is_none() || self.client_id.is_none())
         {
-            return Err(ConfigError::AppNeedsTenantAndClient);
+            problems.push(ConfigError::AppNeedsTenantAndClient);
         }
         for (flag, value) in [
             ("--upstream", &self.upstream),
@@ -164,11 +173,11 @@ impl ProxyConfig {
                 let ok = (url.starts_with("http://") || url.starts_with("https://"))
                     && !url.contains('?');
                 if !ok {
-                    return Err(ConfigError::BadUrl(flag, url.clone()));
+                    problems.push(ConfigError::BadUrl(flag, url.clone()));
                 }
             }
         }
-        Ok(())
+        problems
     }
 }
 

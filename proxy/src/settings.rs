@@ -620,8 +620,24 @@ impl Settings {
                 .errors
                 .push(format!("{key} ({}): {detail}", self.source(key)));
         };
-        if let Err(e) = self.proxy_config().validate() {
-            error("proxy", e.to_string());
+        for problem in self.proxy_config().problems() {
+            // Each problem under the setting it is about, so the report names its source;
+            // the ones checked below with a more precise message are not repeated.
+            let key = match problem {
+                crate::config::ConfigError::BodyTooSmall
+                | crate::config::ConfigError::BadUrl(..) => continue,
+                crate::config::ConfigError::NoShells if self.max_shells_per_user == 0 => continue,
+                crate::config::ConfigError::NoShells => "max-shells-per-user",
+                crate::config::ConfigError::TwoAppCredentials => "certificate",
+                crate::config::ConfigError::AppNeedsTenantAndClient => {
+                    if self.tenant.is_none() {
+                        "tenant"
+                    } else {
+                        "client-id"
+                    }
+                }
+            };
+            error(key, problem.to_string());
         }
         if self.max_body < MIN_BODY {
             error(
@@ -975,7 +991,53 @@ mod tests {
             !report.errors.iter().any(|e| e.starts_with("authority")),
             "{joined}"
         );
+        // Each problem once, under its own setting: the server config's checks of the same
+        // limits and URLs are not repeated as anonymous `proxy (default)` lines.
+        assert_eq!(
+            report
+                .errors
+                .iter()
+                .filter(|e| e.starts_with("max-body"))
+                .count(),
+            1,
+            "{joined}"
+        );
+        assert!(
+            !report.errors.iter().any(|e| e.starts_with("proxy")),
+            "{joined}"
+        );
         assert!(report.warnings.iter().any(|w| w.contains("not loopback")));
+    }
+
+    #[test]
+    fn app_mode_problems_are_named_after_their_settings() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cert = dir.path().join("app.pem");
+        let flags = Layer {
+            tenant: Some("contoso.onmicrosoft.com".into()),
+            certificate: Some(cert),
+            ..Layer::default()
+        };
+        let mut settings =
+            Settings::resolve(flags, Layer::default(), None, vec![]).expect("resolves");
+        settings.client_secret = Some(SecretString::from("s3cret".to_owned()));
+        let report = settings.validate();
+        let joined = report.errors.join("\n");
+        assert!(
+            report
+                .errors
+                .iter()
+                .any(|e| e.starts_with("certificate") && e.contains("mutually exclusive")),
+            "{joined}"
+        );
+        assert!(
+            report
+                .errors
+                .iter()
+                .any(|e| e.starts_with("client-id") && e.contains("--tenant and --client-id")),
+            "{joined}"
+        );
+        assert!(!joined.contains("s3cret"), "{joined}");
     }
 
     #[test]

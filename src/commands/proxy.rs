@@ -201,7 +201,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         for error in &report.errors {
             tracing::error!("{error}");
         }
-        anyhow::bail!("invalid configuration ({} problems)", report.errors.len());
+        // Said through the logger, not as the CLI's plain `error:` line, so that a JSON log
+        // stays all JSON; the exit code is the CLI's error code all the same.
+        let n = report.errors.len();
+        let problems = if n == 1 { "problem" } else { "problems" };
+        tracing::error!("invalid configuration ({n} {problems}); not starting");
+        return Ok(ExitCode::from(2));
     }
 
     let users = settings
