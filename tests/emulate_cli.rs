@@ -153,13 +153,19 @@ fn sigterm_stops_gracefully_with_exit_0() {
     let mut emu = start(&[]);
     let (status, _) = http(&emu.host, "GET", "/healthz", &[], "");
     assert_eq!(status, 200);
+    let exit = terminate(&mut emu);
+    assert_eq!(exit.code(), Some(0));
+}
+
+/// Sends SIGTERM and waits for the process to exit.
+#[cfg(unix)]
+fn terminate(emu: &mut Emulator) -> std::process::ExitStatus {
     let killed = Command::new("kill")
         .args(["-TERM", &emu.child.id().to_string()])
         .status()
         .expect("kill runs");
     assert!(killed.success());
-    let exit = emu.child.wait().expect("exits");
-    assert_eq!(exit.code(), Some(0));
+    emu.child.wait().expect("exits")
 }
 
 /// The handlers are registered before the listening line is printed, so a SIGTERM sent the
@@ -169,12 +175,7 @@ fn sigterm_stops_gracefully_with_exit_0() {
 fn sigterm_right_after_the_listening_line_is_graceful() {
     for _ in 0..5 {
         let mut emu = start(&[]);
-        let killed = Command::new("kill")
-            .args(["-TERM", &emu.child.id().to_string()])
-            .status()
-            .expect("kill runs");
-        assert!(killed.success());
-        let exit = emu.child.wait().expect("exits");
+        let exit = terminate(&mut emu);
         assert_eq!(exit.code(), Some(0), "{exit:?}");
     }
 }
