@@ -179,25 +179,20 @@ impl Engine {
             remaining_blocking: blocking(&analysis.findings),
             ..Scanned::default()
         };
-        let applicable = analysis.findings.iter().any(|f| {
-            f.fix
-                .as_ref()
-                .is_some_and(|x| self.applies(x.applicability))
-        });
-        if applicable {
-            match run.outcome {
-                Ok(outcome) => {
-                    scanned.changed = outcome.output != decoded.text;
-                    scanned.applied = outcome.applied.len();
-                    if self.mode == Mode::Report {
-                        scanned.remaining_blocking = blocking(&outcome.remaining);
-                        if scanned.changed {
-                            scanned.after = Some(outcome.output);
-                        }
+        // Without an applicable fix the outcome is the unchanged input with the same
+        // findings, so it can be read the same way in every case.
+        match run.outcome {
+            Ok(outcome) => {
+                scanned.changed = outcome.output != decoded.text;
+                scanned.applied = outcome.applied.len();
+                if self.mode == Mode::Report {
+                    scanned.remaining_blocking = blocking(&outcome.remaining);
+                    if scanned.changed {
+                        scanned.after = Some(outcome.output);
                     }
                 }
-                Err(err) => scanned.rejected = Some(err.to_string()),
             }
+            Err(err) => scanned.rejected = Some(err.to_string()),
         }
         if !findings.is_empty() || scanned.changed {
             scanned.text = Some(decoded.text.clone());
@@ -252,14 +247,6 @@ impl Engine {
                     ..Scanned::default()
                 })
             }
-        }
-    }
-
-    fn applies(&self, applicability: Applicability) -> bool {
-        match applicability {
-            Applicability::Safe => true,
-            Applicability::Unsafe => self.opts.unsafe_fixes,
-            Applicability::Manual => false,
         }
     }
 }

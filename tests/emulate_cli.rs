@@ -168,8 +168,8 @@ fn terminate(emu: &mut Emulator) -> std::process::ExitStatus {
     emu.child.wait().expect("exits")
 }
 
-/// The handlers are registered before the listening line is printed, so a SIGTERM sent the
-/// moment a script sees that line is a graceful stop, not death by the default action.
+/// A SIGTERM sent the moment a script sees the listening line is a graceful stop (exit 0),
+/// not death by the default action (143): the handlers must be in place before that line.
 #[cfg(unix)]
 #[test]
 fn sigterm_right_after_the_listening_line_is_graceful() {

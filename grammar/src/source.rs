@@ -290,7 +290,7 @@ impl LineIndex {
     /// clamp to the end; an offset inside a character counts as that character.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
-        let line = self.starts.partition_point(|&s| s <= offset);
+        let line = self.line(offset);
         let start = self.starts[line.saturating_sub(1)];
         let col = self.text.as_bytes()[start..offset]
             .iter()

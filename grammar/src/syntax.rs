@@ -4,6 +4,7 @@
 //! continuations, comments, newlines) are tokens like any other. Nodes carry no text, only
 //! spans, so the tree stays small and the source stays the single source of truth.
 
+use std::fmt::Write as _;
 use std::ops::Range;
 
 /// What a node or a token is. Token kinds and node kinds share one enum so that a caller can
@@ -439,7 +440,7 @@ impl SyntaxNode {
                 out.push_str("  ");
             }
             if depth > MAX_DUMP_INDENT {
-                out.push_str(&format!("<depth {depth}> "));
+                let _ = write!(out, "<depth {depth}> ");
             }
             match element {
                 SyntaxElement::Node(n) => {

@@ -393,6 +393,29 @@ fn edit_text() -> impl Strategy<Value = String> {
     ]
 }
 
+/// One to `max_count - 1` edits (position, length below `max_len`, new text) for
+/// [`random_edits`].
+fn edit_picks(
+    max_len: usize,
+    max_count: usize,
+) -> impl Strategy<Value = Vec<(prop::sample::Index, usize, String)>> {
+    prop::collection::vec(
+        (any::<prop::sample::Index>(), 0usize..max_len, edit_text()),
+        1..max_count,
+    )
+}
+
+/// The byte range of line `line` (chosen among the lines of `src`), without its `\n`.
+fn line_range(src: &str, line: prop::sample::Index) -> Range<usize> {
+    let starts: Vec<usize> = std::iter::once(0)
+        .chain(src.match_indices('\n').map(|(i, _)| i + 1))
+        .filter(|&i| i == 0 || i < src.len())
+        .collect();
+    let start = starts[line.index(starts.len())];
+    let end = src[start..].find('\n').map_or(src.len(), |i| start + i);
+    start..end
+}
+
 /// Random sorted, non-overlapping edits at char boundaries of `src`.
 fn random_edits(
     src: &str,
@@ -503,10 +526,7 @@ fn random_edits_of_valid_scripts_often_take_the_fast_path() {
     let mut runner = TestRunner::deterministic();
     let strategy = (
         valid_script(),
-        prop::collection::vec(
-            (any::<prop::sample::Index>(), 0usize..12, edit_text()),
-            1..3,
-        ),
+        edit_picks(12, 3),
         any::<prop::sample::Index>(),
         prop::sample::select(STATEMENTS),
     );
@@ -522,13 +542,7 @@ fn random_edits_of_valid_scripts_often_take_the_fast_path() {
         if check_owned(&src, &edits).is_none() {
             fast_random += 1;
         }
-        let starts: Vec<usize> = std::iter::once(0)
-            .chain(src.match_indices('\n').map(|(i, _)| i + 1))
-            .filter(|&i| i == 0 || i < src.len())
-            .collect();
-        let start = starts[line.index(starts.len())];
-        let end = src[start..].find('\n').map_or(src.len(), |i| start + i);
-        if check(&src, &[(start..end, statement)]).is_none() {
+        if check(&src, &[(line_range(&src, line), statement)]).is_none() {
             fast_swap += 1;
         }
     }
@@ -555,7 +569,7 @@ proptest! {
     #[test]
     fn random_edits_of_generated_scripts_match_a_full_parse(
         src in common::generated_script(),
-        picks in prop::collection::vec((any::<prop::sample::Index>(), 0usize..12, edit_text()), 1..4),
+        picks in edit_picks(12, 4),
     ) {
         let edits = random_edits(&src, picks);
         check_owned(&src, &edits);
@@ -564,7 +578,7 @@ proptest! {
     #[test]
     fn random_edits_of_valid_scripts_match_a_full_parse(
         src in valid_script(),
-        picks in prop::collection::vec((any::<prop::sample::Index>(), 0usize..12, edit_text()), 1..4),
+        picks in edit_picks(12, 4),
     ) {
         let edits = random_edits(&src, picks);
         check_owned(&src, &edits);
@@ -576,19 +590,13 @@ proptest! {
         line in any::<prop::sample::Index>(),
         text in prop::sample::select(STATEMENTS),
     ) {
-        let starts: Vec<usize> = std::iter::once(0)
-            .chain(src.match_indices('\n').map(|(i, _)| i + 1))
-            .filter(|&i| i == 0 || i < src.len())
-            .collect();
-        let start = starts[line.index(starts.len())];
-        let end = src[start..].find('\n').map_or(src.len(), |i| start + i);
-        check(&src, &[(start..end, text)]);
+        check(&src, &[(line_range(&src, line), text)]);
     }
 
     #[test]
     fn random_edits_of_corpus_files_match_a_full_parse(
         pick in any::<prop::sample::Index>(),
-        picks in prop::collection::vec((any::<prop::sample::Index>(), 0usize..40, edit_text()), 1..3),
+        picks in edit_picks(40, 3),
     ) {
         let texts = corpus();
         prop_assume!(!texts.is_empty());
@@ -605,12 +613,6 @@ proptest! {
     ) {
         // Line-aligned edits are what a translator makes, and the ones most likely to take
         // the fast path.
-        let starts: Vec<usize> = std::iter::once(0)
-            .chain(src.match_indices('\n').map(|(i, _)| i + 1))
-            .filter(|&i| i == 0 || i < src.len())
-            .collect();
-        let start = starts[line.index(starts.len())];
-        let end = src[start..].find('\n').map_or(src.len(), |i| start + i);
-        check(&src, &[(start..end, text.as_str())]);
+        check(&src, &[(line_range(&src, line), text.as_str())]);
     }
 }

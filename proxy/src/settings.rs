@@ -1023,20 +1023,18 @@ mod tests {
         settings.client_secret = Some(SecretString::from("s3cret".to_owned()));
         let report = settings.validate();
         let joined = report.errors.join("\n");
-        assert!(
-            report
-                .errors
-                .iter()
-                .any(|e| e.starts_with("certificate") && e.contains("mutually exclusive")),
-            "{joined}"
-        );
-        assert!(
-            report
-                .errors
-                .iter()
-                .any(|e| e.starts_with("client-id") && e.contains("--tenant and --client-id")),
-            "{joined}"
-        );
+        for (key, detail) in [
+            ("certificate", "mutually exclusive"),
+            ("client-id", "--tenant and --client-id"),
+        ] {
+            assert!(
+                report
+                    .errors
+                    .iter()
+                    .any(|e| e.starts_with(key) && e.contains(detail)),
+                "no {key} error saying {detail:?} in\n{joined}"
+            );
+        }
         assert!(!joined.contains("s3cret"), "{joined}");
     }
 

@@ -161,25 +161,17 @@ pub fn fix(text: &str, opts: &Options) -> CheckAndFix {
     let mut parse = exomig_grammar::parse(&cur);
     for _ in 0..MAX_PASSES {
         let c = check_parsed(&cur, &parse, opts);
+        input.get_or_insert_with(|| (c.findings.clone(), c.syntax_errors.len()));
         let (edits, members) = select(&c, opts);
         if edits.is_empty() {
-            input.get_or_insert_with(|| (c.findings.clone(), c.syntax_errors.len()));
             last = Some(c);
             break;
         }
         let (next, changes) = edits::apply_with_changes(&cur, &edits);
-        for &i in &members {
-            if let Some(f) = c.findings.get(i) {
-                applied.push(f.clone());
-            }
-        }
+        applied.extend(members.iter().filter_map(|&i| c.findings.get(i).cloned()));
         if next == cur {
-            input.get_or_insert_with(|| (c.findings.clone(), c.syntax_errors.len()));
             last = Some(c);
             break;
-        }
-        if input.is_none() {
-            input = Some((c.findings, c.syntax_errors.len()));
         }
         // Only the edited statements need parsing again; the grammar re-uses the rest of
         // the tree (and re-parses everything when it cannot prove that is equivalent).
@@ -189,8 +181,8 @@ pub fn fix(text: &str, opts: &Options) -> CheckAndFix {
         #[cfg(debug_assertions)]
         {
             let full = exomig_grammar::parse(&next);
-            debug_assert_eq!(parse.errors, full.errors);
-            debug_assert!(
+            assert_eq!(parse.errors, full.errors);
+            assert!(
                 parse.root.debug_dump(&next) == full.root.debug_dump(&next),
                 "incremental re-parse differs from a full parse"
             );

@@ -71,18 +71,12 @@ impl Suppressions {
 mod tests {
     use super::*;
 
+    /// The comment ranges the pipeline passes in, from the grammar's parse.
     fn comments(src: &str) -> Vec<Range<usize>> {
-        let mut out = Vec::new();
-        let mut from = 0;
-        while let Some(i) = src[from..].find('#') {
-            let start = from + i;
-            let end = src[start..]
-                .find(['\r', '\n'])
-                .map_or(src.len(), |e| start + e);
-            out.push(start..end);
-            from = end;
-        }
-        out
+        let parse = exomig_grammar::parse(src);
+        exomig_grammar::ast::comments(&parse.root)
+            .map(|t| t.span.clone())
+            .collect()
     }
 
     #[test]
